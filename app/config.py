@@ -1,0 +1,79 @@
+"""One Settings object, read from the environment with the BANGBAN_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER = "change-me"
+
+# Secrets that must be real in production: (setting name, what it is for).
+_PRODUCTION_SECRETS = (
+    ("secret_key", "签名会话与令牌"),
+    ("data_key", "加密身份证号、电话等个人信息"),
+    ("wechat_app_id", "公众号 AppID"),
+    ("wechat_app_secret", "公众号 AppSecret"),
+    ("wechat_token", "公众号消息校验 Token"),
+)
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot run in the chosen environment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANGBAN_", env_file=".env", extra="ignore")
+
+    env: Literal["demo", "production"] = "demo"
+    database_url: str = "sqlite:///./var/bangban.sqlite3"
+    secret_key: str = PLACEHOLDER
+    data_key: str = PLACEHOLDER
+    public_base_url: str = "http://127.0.0.1:8000"
+    case_prefix: str = "DJ"
+    timezone: str = "Asia/Shanghai"
+
+    wechat_app_id: str = "wx0000000000demo"
+    wechat_app_secret: str = PLACEHOLDER
+    wechat_token: str = PLACEHOLDER
+    wechat_aes_key: str = ""
+    wechat_encrypt_mode: Literal["plaintext", "compatible", "safe"] = "plaintext"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_max_age: int = 300
+    wechat_timeout: float = 5.0
+
+    media_dir: str = "./var/media"
+    archive_after_days: int = 15
+
+    @field_validator("public_base_url", "wechat_api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_for_production(self) -> None:
+        """Refuse to start in production with a missing or placeholder secret."""
+        if self.env != "production":
+            return
+        for name, purpose in _PRODUCTION_SECRETS:
+            value = getattr(self, name)
+            if not value or value == PLACEHOLDER or len(value) < 8:
+                raise ConfigError(
+                    f"生产环境缺少有效的 BANGBAN_{name.upper()}（{purpose}），请在环境变量中设置后再启动。"
+                )
+        if self.wechat_encrypt_mode != "plaintext" and len(self.wechat_aes_key) != 43:
+            raise ConfigError(
+                "生产环境使用加密模式时 BANGBAN_WECHAT_AES_KEY 必须是公众号后台的 43 位 EncodingAESKey。"
+            )
+        if self.is_sqlite:
+            raise ConfigError("生产环境请把 BANGBAN_DATABASE_URL 设为 PostgreSQL 数据库。")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

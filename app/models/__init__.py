@@ -1,0 +1,33 @@
+"""All models, imported here so ``Base.metadata`` is complete for Alembic."""
+
+from app.models.apikey import ApiKey, Role
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.calendar import CalendarOverride, DayKind
+from app.models.complaint import Complaint, ComplaintStatus
+from app.models.entrustment import (
+    AuthorisationKind,
+    Channel,
+    Entrustment,
+    EntrustmentEvent,
+    EntrustmentStatus,
+    Handover,
+    ProgressNote,
+    Queue,
+)
+from app.models.evaluation import Evaluation, RatingLevel, RatingSource, Rectification, RectificationStatus
+from app.models.helper import Helper, HelperCategory
+from app.models.matter import AssistanceCategory, Matter, ServiceKind
+from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.region import Region, RegionLevel
+from app.models.resident import Resident
+from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
+
+__all__ = [
+    "AccessToken", "ApiKey", "AssistanceCategory", "AuditEntry", "AuthorisationKind", "Base",
+    "BindToken", "CalendarOverride", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
+    "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
+    "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
+    "ProgressNote", "Queue", "RatingLevel", "RatingSource", "Rectification", "RectificationStatus",
+    "Region", "RegionLevel", "Resident", "Role", "ServiceKind",
+]
