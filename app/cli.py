@@ -1,0 +1,28 @@
+"""The ``bangban`` command: each area registers its own sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    # -- command groups --
+    return []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bangban", description="帮办代办后端命令")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for register in _registrars():
+        register(sub)
+    args = parser.parse_args(argv)
+    result: int | None = args.handler(args)
+    return result or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

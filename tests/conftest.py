@@ -1,0 +1,86 @@
+"""Test database: the schema is built by running the migrations, every table is emptied after
+each test. ``BANGBAN_TEST_DATABASE_URL`` picks the backend (SQLite file by default); each xdist
+worker gets a database of its own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+TEST_ENV = {
+    "BANGBAN_ENV": "demo",
+    "BANGBAN_SECRET_KEY": "test-secret-key-0123456789",
+    "BANGBAN_DATA_KEY": "test-data-key-0123456789",
+    "BANGBAN_WECHAT_APP_ID": "wx5823bf96d3bd56c7",
+    "BANGBAN_WECHAT_APP_SECRET": "test-app-secret",
+    "BANGBAN_WECHAT_TOKEN": "QDG6eK",
+    "BANGBAN_WECHAT_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    "BANGBAN_WECHAT_ENCRYPT_MODE": "plaintext",
+    "BANGBAN_PUBLIC_BASE_URL": "http://testserver",
+}
+
+
+def _worker_database_url(tmp_root: Path, worker: str) -> str:
+    base = os.environ.get("BANGBAN_TEST_DATABASE_URL", "")
+    if not base or base.startswith("sqlite"):
+        return f"sqlite:///{tmp_root / f'bangban-{worker}.sqlite3'}"
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    url = _worker_database_url(tmp_path_factory.mktemp("db"), worker_id)
+    os.environ.update(TEST_ENV)
+    os.environ["BANGBAN_DATABASE_URL"] = url
+    os.environ["BANGBAN_MEDIA_DIR"] = str(tmp_path_factory.mktemp("media"))
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.attributes["configure_logging"] = False
+    config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+    yield url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    """A session on the test database; whatever the test wrote is removed afterwards."""
+    from app.db import get_engine, session_factory
+    from app.models import Base
+
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+        engine = get_engine()
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
