@@ -10,8 +10,10 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 
 def _registrars() -> list[Registrar]:
+    from app import commands
+
     # -- command groups --
-    return []
+    return [commands.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,8 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for register in _registrars():
         register(sub)
     args = parser.parse_args(argv)
-    result: int | None = args.handler(args)
-    return result or 0
+    from app.commands import run_handler
+
+    return run_handler(args)
 
 
 if __name__ == "__main__":

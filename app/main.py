@@ -6,7 +6,12 @@ import logging
 
 from fastapi import FastAPI
 
+from app import api_errors
 from app.config import get_settings
+from app.entrustments.router import router as entrustments_router
+from app.helpers.router import router as helpers_router
+from app.matters.router import router as matters_router
+from app.regions.router import router as regions_router
 
 log = logging.getLogger("bangban")
 
@@ -21,6 +26,9 @@ def create_app() -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
     )
+    api_errors.install(app)
+    for api_router in (regions_router, matters_router, helpers_router, entrustments_router):
+        app.include_router(api_router)
     # -- routers --
     return app
 

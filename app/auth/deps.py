@@ -1,0 +1,33 @@
+"""FastAPI dependencies that resolve who is calling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.auth.apikeys import actor_for_key
+from app.db import get_session
+from app.errors import Forbidden, NotAuthenticated
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def api_actor(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise NotAuthenticated("请在 Authorization 头中提供 Bearer API 密钥。")
+    return actor_for_key(session, authorization[7:].strip())
+
+
+ApiActor = Annotated[Actor, Depends(api_actor)]
+
+
+def writer(actor: ApiActor) -> Actor:
+    if actor.is_read_only:
+        raise Forbidden("只读账号不能修改数据。")
+    return actor
+
+
+WriterActor = Annotated[Actor, Depends(writer)]

@@ -1,0 +1,43 @@
+"""Area scoping: the one function every query for cases goes through (DESIGN §3 rule 6, §8)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.entrustments.workflow import ActorKind
+from app.models import Entrustment, Helper, Region
+
+
+def area_path(session: Session, actor: Actor) -> str | None:
+    """The region path an actor is limited to; None means no limit."""
+    if actor.helper_id is not None:
+        helper = session.get(Helper, actor.helper_id)
+        if helper is None:
+            return "/nowhere/"
+        village = session.get(Region, helper.village_id)
+        return village.path if village else "/nowhere/"
+    if actor.area_id is not None:
+        region = session.get(Region, actor.area_id)
+        return region.path if region else "/nowhere/"
+    return None
+
+
+def entrustment_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """Residents see their own cases; helpers and secretaries their village's; staff their area's."""
+    if ActorKind.RESIDENT in actor.kinds:
+        if actor.resident_id is None:
+            return false()
+        return Entrustment.resident_id == actor.resident_id
+    if ActorKind.WORKER in actor.kinds:
+        return true()
+    path = area_path(session, actor)
+    if path is None:
+        return true()
+    return Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(path)))
+
+
+def region_in_scope(session: Session, actor: Actor, region: Region) -> bool:
+    path = area_path(session, actor)
+    return path is None or region.path.startswith(path)

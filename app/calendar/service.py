@@ -1,0 +1,76 @@
+"""Working-day arithmetic on China's official calendar.
+
+``chinese_calendar`` knows statutory holidays and swapped workdays up to its last published year.
+The county's overrides (``bangban calendar set``) win over it; past its last year the clock falls
+back to Monday–Friday and says so, so a deadline computed that way can be flagged and reviewed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import chinese_calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput
+from app.models import CalendarOverride, DayKind
+
+_LAST_KNOWN_YEAR = max(day.year for day in chinese_calendar.holidays)
+
+
+@dataclass
+class WorkCalendar:
+    overrides: dict[date, DayKind] = field(default_factory=dict)
+    fell_back: bool = False
+
+    @classmethod
+    def load(cls, session: Session) -> WorkCalendar:
+        rows = session.scalars(select(CalendarOverride)).all()
+        return cls(overrides={row.day: row.kind for row in rows})
+
+    def is_workday(self, day: date) -> bool:
+        override = self.overrides.get(day)
+        if override is not None:
+            return override is DayKind.WORKDAY
+        if day.year > _LAST_KNOWN_YEAR:
+            self.fell_back = True
+            return day.weekday() < 5
+        return bool(chinese_calendar.is_workday(day))
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The ``days``-th working day after ``start`` (``start`` itself when ``days`` is 0)."""
+        current = start
+        remaining = days
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how far ``end`` is past ``start``."""
+        if end <= start:
+            return 0
+        return sum(1 for n in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(n)))
+
+
+def last_known_year() -> int:
+    return _LAST_KNOWN_YEAR
+
+
+def set_override(session: Session, day: date, kind: str, note: str | None = None) -> CalendarOverride:
+    try:
+        day_kind = DayKind(kind)
+    except ValueError:
+        raise InvalidInput("kind", "日期类型只能是 holiday（放假）或 workday（调休上班）") from None
+    row = session.get(CalendarOverride, day)
+    if row is None:
+        row = CalendarOverride(day=day, kind=day_kind, note=note)
+        session.add(row)
+    else:
+        row.kind = day_kind
+        row.note = note
+    session.flush()
+    return row

@@ -1,0 +1,123 @@
+"""Core sub-commands of ``bangban``: db, seed, serve, apikey, calendar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from app.errors import AppError
+
+SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def upgrade_database(url: str | None = None) -> None:
+    """Run the migrations to head, then load the matter catalog of this release."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.db import unit_of_work
+    from app.matters.catalog import sync_catalog
+
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.attributes["configure_logging"] = False
+    if url:
+        config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+    with unit_of_work() as session:
+        result = sync_catalog(session)
+    print(f"数据库已升级；事项目录版本 {result.version}：新增 {result.added}，更新 {result.updated}，"
+          f"停用 {result.deactivated}。")
+
+
+def _db(args: argparse.Namespace) -> int:
+    upgrade_database()
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from app.db import unit_of_work
+    from app.demo import seed_demo
+
+    with unit_of_work() as session:
+        summary = seed_demo(session)
+    print(summary)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+    return 0
+
+
+def _apikey(args: argparse.Namespace) -> int:
+    from app.auth.apikeys import create_key
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        row, plain = create_key(session, name=args.name, role=args.role, area_code=args.area,
+                                helper_id=args.helper)
+        print(f"已创建 API 密钥 #{row.id}（{row.name}，角色 {row.role.value}）。密钥只显示这一次：")
+    print(plain)
+    return 0
+
+
+def _calendar(args: argparse.Namespace) -> int:
+    from app.calendar.service import set_override
+    from app.db import unit_of_work
+
+    try:
+        day = date.fromisoformat(args.day)
+    except ValueError:
+        raise AppError(f"日期「{args.day}」格式不对，应为 YYYY-MM-DD。") from None
+    with unit_of_work() as session:
+        set_override(session, day, args.kind, args.note)
+    label = "放假" if args.kind == "holiday" else "上班（调休）"
+    print(f"已设置 {day.isoformat()} 为{label}。")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="数据库")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="迁移到最新结构并载入事项目录").set_defaults(handler=_db)
+
+    seed = sub.add_parser("seed", help="载入数据")
+    seed_sub = seed.add_subparsers(dest="seed_command", required=True)
+    seed_sub.add_parser("demo", help="载入演示数据（可重复执行）").set_defaults(handler=_seed)
+
+    serve = sub.add_parser("serve", help="启动服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    apikey = sub.add_parser("apikey", help="API 密钥")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_sub.add_parser("create", help="创建密钥，最后一行输出密钥本身")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True,
+                        choices=["county_admin", "township_staff", "village_secretary", "helper", "oversight"])
+    create.add_argument("--area", help="负责区域编码")
+    create.add_argument("--helper", type=int, help="helper 角色对应的帮办员编号")
+    create.set_defaults(handler=_apikey)
+
+    calendar = sub.add_parser("calendar", help="工作日历")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    set_day = calendar_sub.add_parser("set", help="设置某天放假或调休上班")
+    set_day.add_argument("day", metavar="YYYY-MM-DD")
+    set_day.add_argument("kind", choices=["holiday", "workday"])
+    set_day.add_argument("--note")
+    set_day.set_defaults(handler=_calendar)
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    try:
+        result: int | None = args.handler(args)
+    except AppError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    return result or 0

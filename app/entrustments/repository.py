@@ -1,0 +1,73 @@
+"""Queries for entrustments; every list goes through the caller's scope clause."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models import Entrustment, EntrustmentEvent, EntrustmentStatus, Region
+
+_WITH_PARTS = (
+    joinedload(Entrustment.village),
+    joinedload(Entrustment.matter),
+    joinedload(Entrustment.resident),
+    joinedload(Entrustment.helper),
+)
+
+
+def get(session: Session, entrustment_id: int, scope: ColumnElement[bool]) -> Entrustment | None:
+    return session.scalar(
+        select(Entrustment).options(*_WITH_PARTS).where(Entrustment.id == entrustment_id, scope)
+    )
+
+
+def get_for_update(session: Session, entrustment_id: int, scope: ColumnElement[bool]) -> Entrustment | None:
+    """Row-locked on PostgreSQL, so two people acting on one case are served one after the other."""
+    locked = session.scalar(
+        select(Entrustment.id).where(Entrustment.id == entrustment_id, scope).with_for_update()
+    )
+    if locked is None:
+        return None
+    return session.scalar(
+        select(Entrustment).options(*_WITH_PARTS).where(Entrustment.id == entrustment_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def page(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    status: EntrustmentStatus | None,
+    village_code: str | None,
+    helper_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Entrustment], int]:
+    conditions = [scope]
+    if status is not None:
+        conditions.append(Entrustment.status == status)
+    if village_code is not None:
+        conditions.append(Entrustment.village_id.in_(select(Region.id).where(Region.code == village_code)))
+    if helper_id is not None:
+        conditions.append(Entrustment.helper_id == helper_id)
+    total = session.scalar(select(func.count()).select_from(Entrustment).where(*conditions)) or 0
+    items = session.scalars(
+        select(Entrustment)
+        .options(*_WITH_PARTS)
+        .where(*conditions)
+        .order_by(Entrustment.submitted_at.desc(), Entrustment.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return items, total
+
+
+def events(session: Session, entrustment_id: int) -> Sequence[EntrustmentEvent]:
+    return session.scalars(
+        select(EntrustmentEvent)
+        .where(EntrustmentEvent.entrustment_id == entrustment_id)
+        .order_by(EntrustmentEvent.created_at, EntrustmentEvent.id)
+    ).all()

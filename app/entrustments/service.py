@@ -1,0 +1,392 @@
+"""Use cases of the entrustment workflow. Services flush, never commit (DESIGN §3 rule 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import clock
+from app.auth.actor import Actor
+from app.auth.scope import entrustment_scope, region_in_scope
+from app.calendar.service import WorkCalendar
+from app.config import get_settings
+from app.entrustments import repository
+from app.entrustments.routing import route
+from app.entrustments.schemas import (
+    CompleteIn,
+    DeclineIn,
+    EvaluateIn,
+    ForwardIn,
+    ProgressIn,
+    ReassignIn,
+    RequestSupplementIn,
+    RequestTerminationIn,
+    SubmitIn,
+    SupplementIn,
+    TerminateIn,
+)
+from app.entrustments.workflow import Action, ActorKind, Clock, Rule, check
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import (
+    AuthorisationKind,
+    Channel,
+    Entrustment,
+    EntrustmentEvent,
+    EntrustmentStatus,
+    Evaluation,
+    Handover,
+    Helper,
+    Matter,
+    ProgressNote,
+    Queue,
+    RatingSource,
+    Rectification,
+    RectificationStatus,
+    Region,
+    RegionLevel,
+    Resident,
+)
+from app.notifications.transitions import notify
+
+RECTIFICATION_WORKING_DAYS = 15
+
+
+def _record(session: Session, case: Entrustment, action: Action, actor: Actor,
+            from_status: EntrustmentStatus | None, details: dict[str, Any]) -> EntrustmentEvent:
+    event = EntrustmentEvent(
+        entrustment_id=case.id,
+        kind=action.value,
+        from_status=from_status.value if from_status else None,
+        to_status=case.status.value,
+        actor_kind=actor.primary_kind,
+        actor_id=actor.helper_id or actor.resident_id or actor.api_key_id,
+        actor_name=actor.name,
+        details=details,
+        created_at=clock.now(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _stamp(case: Entrustment, rule: Rule, now: datetime) -> None:
+    if rule.target is not None:
+        case.status = rule.target
+        setattr(case, f"{rule.target.value}_at", now)
+
+
+# ---- submit ---------------------------------------------------------------------------------------
+
+
+def _resident_for(session: Session, actor: Actor, data: SubmitIn, village: Region) -> Resident:
+    if ActorKind.RESIDENT in actor.kinds and actor.resident_id is not None:
+        resident = session.get(Resident, actor.resident_id)
+        if resident is None:
+            raise NotFound("找不到委托人。")
+    elif data.resident_openid:
+        resident = session.scalar(select(Resident).where(Resident.openid == data.resident_openid))
+        if resident is None:
+            resident = Resident(openid=data.resident_openid, name=data.resident_name)
+            session.add(resident)
+    else:
+        resident = Resident(name=data.resident_name)
+        session.add(resident)
+    resident.name = data.resident_name
+    resident.phone = data.contact_phone
+    resident.village_id = resident.village_id or village.id
+    if data.resident_id_number:
+        from app.privacy import lookup_hash
+
+        resident.id_number = data.resident_id_number
+        resident.id_number_hash = lookup_hash(data.resident_id_number)
+    session.flush()
+    return resident
+
+
+def _authorisation(actor: Actor, data: SubmitIn) -> tuple[AuthorisationKind, str | None]:
+    if ActorKind.RESIDENT in actor.kinds:
+        return AuthorisationKind.WECHAT_CONFIRMATION, data.authorisation_ref
+    if ActorKind.HELPER in actor.kinds:
+        if not data.authorisation_ref:
+            raise InvalidInput(
+                "authorisation_ref",
+                "帮办员代为登记时请填写「委托手续」：委托人签字照片或当面签名的存档编号。",
+            )
+        kind = AuthorisationKind.PAPER_PHOTO if data.channel is Channel.PAPER else AuthorisationKind.SIGNATURE
+        return kind, data.authorisation_ref
+    return AuthorisationKind.PLATFORM, data.authorisation_ref
+
+
+def submit(session: Session, actor: Actor, data: SubmitIn) -> Entrustment:
+    check(None, Action.SUBMIT, actor.kinds, fields=data.model_dump())
+    village = session.scalar(select(Region).where(Region.code == data.village_code))
+    if village is None or village.level is not RegionLevel.VILLAGE:
+        raise InvalidInput("village_code", f"找不到村（社区）编码「{data.village_code}」，请核对。")
+    if not region_in_scope(session, actor, village):
+        raise Forbidden("不能为本人负责区域以外的村（社区）登记委托。")
+    matter = session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True)))
+    if matter is None:
+        raise InvalidInput("matter_code", f"找不到办理事项编码「{data.matter_code}」，请核对。")
+    if (data.beneficiary_name is None) != (data.beneficiary_relation is None):
+        field = "beneficiary_relation" if data.beneficiary_name else "beneficiary_name"
+        raise InvalidInput(field, "为家人代办时，请同时填写家人的姓名和与委托人的关系。")
+    if ActorKind.HELPER in actor.kinds and data.channel is Channel.WECHAT:
+        raise InvalidInput("channel", "帮办员代为登记的委托，渠道应为电话、上门或纸质委托书。")
+
+    resident = _resident_for(session, actor, data, village)
+    authorisation_kind, authorisation_ref = _authorisation(actor, data)
+    now = clock.now()
+    calendar = WorkCalendar.load(session)
+    case = Entrustment(
+        village=village,
+        matter=matter,
+        resident=resident,
+        resident_name=data.resident_name,
+        contact_phone=data.contact_phone,
+        description=data.description,
+        channel=data.channel,
+        beneficiary_name=data.beneficiary_name,
+        beneficiary_relation=data.beneficiary_relation,
+        authorisation_kind=authorisation_kind,
+        authorisation_ref=authorisation_ref,
+        registered_by_helper_id=actor.helper_id,
+        status=EntrustmentStatus.SUBMITTED,
+        submitted_at=now,
+        time_limit_days=matter.time_limit_days,
+        acceptance_due_on=calendar.add_working_days(clock.local_date(now), matter.acceptance_days),
+        remark=data.remark,
+        missing_materials=[],
+    )
+    decision = route(session, village)
+    case.helper = decision.helper
+    case.queue = decision.queue
+    case.calendar_fallback = calendar.fell_back
+    session.add(case)
+    session.flush()
+    case.number = f"{get_settings().case_prefix}{clock.local_date(now).year}-{case.id:06d}"
+    session.flush()
+
+    details: dict[str, Any] = {"channel": data.channel.value, "matter": matter.code,
+                               "authorisation": authorisation_kind.value}
+    if calendar.fell_back:
+        details["calendar_fallback"] = True
+    event = _record(session, case, Action.SUBMIT, actor, None, details)
+    routing_event = EntrustmentEvent(
+        entrustment_id=case.id, kind="route", from_status=None, to_status=case.status.value,
+        actor_kind="worker", actor_name="系统", details=decision.as_details(), created_at=clock.now(),
+    )
+    session.add(routing_event)
+    session.flush()
+    notify(session, case, Action.SUBMIT, event)
+    return case
+
+
+# ---- actions on an existing case -------------------------------------------------------------------
+
+
+Effect = Callable[[Session, Actor, Entrustment, Any, WorkCalendar], dict[str, Any]]
+
+
+def _accept(session: Session, actor: Actor, case: Entrustment, data: Any, cal: WorkCalendar) -> dict[str, Any]:
+    today = clock.today()
+    case.due_on = cal.add_working_days(today, case.time_limit_days)
+    case.progress_due_on = cal.add_working_days(today, case.matter.progress_interval_days)
+    case.missing_materials = case.missing_materials or []
+    return {"due_on": case.due_on.isoformat()}
+
+
+def _request_supplement(session: Session, actor: Actor, case: Entrustment, data: RequestSupplementIn,
+                        cal: WorkCalendar) -> dict[str, Any]:
+    materials = list(dict.fromkeys(data.missing_materials))
+    case.missing_materials = materials
+    case.paused_at = clock.now()
+    return {"missing_materials": materials, "note": data.note}
+
+
+def _supplement(session: Session, actor: Actor, case: Entrustment, data: SupplementIn,
+                cal: WorkCalendar) -> dict[str, Any]:
+    paused = 0
+    if case.paused_at is not None:
+        paused = cal.working_days_between(clock.local_date(case.paused_at), clock.today())
+        if case.acceptance_due_on is not None:
+            case.acceptance_due_on = cal.add_working_days(case.acceptance_due_on, paused)
+        case.paused_working_days += paused
+        case.paused_at = None
+    return {"materials": data.materials, "note": data.note, "paused_working_days": paused,
+            "previously_missing": case.missing_materials}
+
+
+def _decline(session: Session, actor: Actor, case: Entrustment, data: DeclineIn,
+             cal: WorkCalendar) -> dict[str, Any]:
+    case.decline_reason = data.reason
+    return {"reason": data.reason}
+
+
+def _forward(session: Session, actor: Actor, case: Entrustment, data: ForwardIn,
+             cal: WorkCalendar) -> dict[str, Any]:
+    case.window_name = data.window_name
+    case.forwarded_on = data.forwarded_on or clock.today()
+    case.progress_due_on = cal.add_working_days(clock.today(), case.matter.progress_interval_days)
+    return {"window_name": data.window_name, "forwarded_on": case.forwarded_on.isoformat()}
+
+
+def _note_progress(session: Session, actor: Actor, case: Entrustment, data: ProgressIn,
+                   cal: WorkCalendar) -> dict[str, Any]:
+    session.add(ProgressNote(entrustment_id=case.id, helper_id=actor.helper_id, text=data.text,
+                             created_at=clock.now()))
+    case.progress_due_on = cal.add_working_days(clock.today(), case.matter.progress_interval_days)
+    return {"text": data.text}
+
+
+def _complete(session: Session, actor: Actor, case: Entrustment, data: CompleteIn,
+              cal: WorkCalendar) -> dict[str, Any]:
+    case.result = data.result
+    case.replied_at = data.replied_at
+    on_time = case.due_on is None or clock.today() <= case.due_on
+    return {"result": data.result, "replied_at": data.replied_at.isoformat(), "on_time": on_time}
+
+
+def _evaluate(session: Session, actor: Actor, case: Entrustment, data: EvaluateIn,
+              cal: WorkCalendar) -> dict[str, Any]:
+    by_helper = ActorKind.HELPER in actor.kinds
+    if by_helper and data.source is RatingSource.RESIDENT:
+        raise InvalidInput("source", "帮办员只能登记委托人通过电话或上门时给出的评价，请选择评价来源。")
+    if not by_helper and data.source is not RatingSource.RESIDENT:
+        raise InvalidInput("source", "委托人本人评价时，评价来源应为 resident。")
+    evaluation = Evaluation(entrustment_id=case.id, level=data.level, comment=data.comment,
+                            source=data.source, recorded_by_helper_id=actor.helper_id if by_helper else None,
+                            created_at=clock.now())
+    session.add(evaluation)
+    session.flush()
+    details: dict[str, Any] = {"level": data.level.value, "source": data.source.value, "comment": data.comment}
+    if data.level.is_bad:
+        rectification = Rectification(
+            entrustment_id=case.id, evaluation_id=evaluation.id, status=RectificationStatus.OPEN,
+            due_on=cal.add_working_days(clock.today(), RECTIFICATION_WORKING_DAYS), created_at=clock.now(),
+        )
+        session.add(rectification)
+        session.flush()
+        details["rectification_due_on"] = rectification.due_on.isoformat()
+    return details
+
+
+def _archive(session: Session, actor: Actor, case: Entrustment, data: Any, cal: WorkCalendar) -> dict[str, Any]:
+    return {}
+
+
+def _request_termination(session: Session, actor: Actor, case: Entrustment, data: RequestTerminationIn,
+                         cal: WorkCalendar) -> dict[str, Any]:
+    if data.confirmed is not True:
+        raise InvalidInput("confirmed", "终止办理需要委托人明确确认。")
+    case.termination_requested_at = clock.now()
+    case.termination_reason = data.reason
+    return {"reason": data.reason}
+
+
+def _terminate(session: Session, actor: Actor, case: Entrustment, data: TerminateIn,
+               cal: WorkCalendar) -> dict[str, Any]:
+    session.add(Handover(entrustment_id=case.id, helper_id=actor.helper_id, materials=data.handover_materials,
+                         receiver_name=data.handover_receiver,
+                         authorisation_evidence=data.authorisation_evidence, handed_at=clock.now()))
+    return {"authorisation_evidence": data.authorisation_evidence,
+            "handover_receiver": data.handover_receiver, "handover_materials": data.handover_materials}
+
+
+def _reassign(session: Session, actor: Actor, case: Entrustment, data: ReassignIn,
+              cal: WorkCalendar) -> dict[str, Any]:
+    helper = session.get(Helper, data.helper_id)
+    if helper is None or not helper.active:
+        raise InvalidInput("helper_id", "找不到该帮办代办员，或其已不在岗。")
+    village = session.get(Region, helper.village_id)
+    if village is None or village.parent_id != case.village.parent_id:
+        raise InvalidInput("helper_id", "只能改派给本乡镇（街道）的帮办代办员。")
+    previous = case.helper_id
+    case.helper = helper
+    case.queue = Queue.SECRETARY if helper.is_secretary else Queue.HELPER
+    return {"from_helper_id": previous, "to_helper_id": helper.id, "reason": data.reason}
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.ACCEPT: _accept,
+    Action.REQUEST_SUPPLEMENT: _request_supplement,
+    Action.SUPPLEMENT: _supplement,
+    Action.DECLINE: _decline,
+    Action.FORWARD_TO_WINDOW: _forward,
+    Action.NOTE_PROGRESS: _note_progress,
+    Action.COMPLETE: _complete,
+    Action.EVALUATE: _evaluate,
+    Action.ARCHIVE: _archive,
+    Action.REQUEST_TERMINATION: _request_termination,
+    Action.TERMINATE: _terminate,
+    Action.REASSIGN: _reassign,
+}
+
+
+def _authorise_on_case(actor: Actor, case: Entrustment, rule: Rule) -> None:
+    """The table says which kinds of actor may act; this says which one of them, on this case."""
+    acting = rule.actors & actor.kinds
+    if acting == {ActorKind.HELPER} and case.helper_id != actor.helper_id:
+        raise Forbidden("这件委托不是由您负责办理的，如需接手请联系乡镇（街道）工作专班改派。")
+    if acting == {ActorKind.RESIDENT} and case.resident_id != actor.resident_id:
+        raise NotFound("找不到这件委托。")
+
+
+def transition(session: Session, actor: Actor, entrustment_id: int, action: Action,
+               data: BaseModel) -> Entrustment:
+    """Check the table, apply the action's effect, stamp ``<status>_at``, record one event and
+    write the notifications it causes — all in the caller's transaction."""
+    case = repository.get_for_update(session, entrustment_id, entrustment_scope(session, actor))
+    if case is None:
+        raise NotFound("找不到这件委托，或您无权查看。")
+    version = getattr(data, "version", None)
+    if version is not None and version != case.version:
+        raise Conflict("这件委托刚刚被其他人更新过，请刷新后再操作。", code="version_conflict",
+                       version=case.version)
+    fields = data.model_dump()
+    rule = check(case.status, action, actor.kinds, flagged=case.termination_requested_at is not None,
+                 fields=fields)
+    _authorise_on_case(actor, case, rule)
+    calendar = WorkCalendar.load(session)
+    from_status = case.status
+    details = EFFECTS[action](session, actor, case, data, calendar)
+    if rule.clock is Clock.STOP:
+        case.progress_due_on = None
+        case.paused_at = None
+    _stamp(case, rule, clock.now())
+    if calendar.fell_back:
+        case.calendar_fallback = True
+        details["calendar_fallback"] = True
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("这件委托刚刚被其他人更新过，请刷新后再操作。", code="version_conflict") from None
+    event = _record(session, case, action, actor, from_status, details)
+    notify(session, case, action, event)
+    return case
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def get(session: Session, actor: Actor, entrustment_id: int) -> Entrustment:
+    case = repository.get(session, entrustment_id, entrustment_scope(session, actor))
+    if case is None:
+        raise NotFound("找不到这件委托，或您无权查看。")
+    return case
+
+
+def list_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
+              village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
+              offset: int = 0) -> tuple[Sequence[Entrustment], int]:
+    return repository.page(session, entrustment_scope(session, actor), status=status,
+                           village_code=village_code, helper_id=helper_id, limit=limit, offset=offset)
+
+
+def timeline(session: Session, case: Entrustment) -> Sequence[EntrustmentEvent]:
+    return repository.events(session, case.id)

@@ -1,0 +1,69 @@
+"""Writing notifications: rows in the outbox, in the caller's transaction (DESIGN §6).
+
+Only the worker talks to WeChat; a change that rolls back takes its notifications with it.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.models import OutboxMessage, OutboxStatus
+
+
+class Kind(enum.StrEnum):
+    HELPER_NEW_CASE = "helper_new_case"
+    HELPER_SUPPLEMENT_RECEIVED = "helper_supplement_received"
+    HELPER_TERMINATION_REQUESTED = "helper_termination_requested"
+    HELPER_DEADLINE_WARNING = "helper_deadline_warning"
+    HELPER_OVERDUE = "helper_overdue"
+    HELPER_BAD_RATING = "helper_bad_rating"
+    RESIDENT_RECEIPT = "resident_receipt"
+    RESIDENT_ACCEPTED = "resident_accepted"
+    RESIDENT_SUPPLEMENT_NEEDED = "resident_supplement_needed"
+    RESIDENT_DECLINED = "resident_declined"
+    RESIDENT_PROGRESS = "resident_progress"
+    RESIDENT_COMPLETED = "resident_completed"
+    RESIDENT_EVALUATION_INVITATION = "resident_evaluation_invitation"
+    RESIDENT_EVALUATION_REMINDER = "resident_evaluation_reminder"
+    RESIDENT_TERMINATED = "resident_terminated"
+    SECRETARY_ESCALATION = "secretary_escalation"
+    TOWNSHIP_ESCALATION = "township_escalation"
+    TOWNSHIP_UNROUTED = "township_unrouted"
+    WEEKLY_DIGEST = "weekly_digest"
+    QUARTERLY_REPORT_DUE = "quarterly_report_due"
+
+
+def enqueue(
+    session: Session,
+    kind: Kind,
+    *,
+    dedupe_key: str,
+    recipient_kind: str,
+    recipient_id: int | None,
+    recipient_openid: str | None,
+    payload: dict[str, Any],
+    entrustment_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add one notification unless one with the same dedupe key exists; returns the new row."""
+    existing = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return None
+    message = OutboxMessage(
+        kind=kind.value,
+        dedupe_key=dedupe_key,
+        recipient_kind=recipient_kind,
+        recipient_id=recipient_id,
+        recipient_openid=recipient_openid,
+        entrustment_id=entrustment_id,
+        payload=payload,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=clock.now(),
+    )
+    session.add(message)
+    session.flush()
+    return message
