@@ -84,3 +84,26 @@ def db(database_url: str) -> Iterator[Session]:
             else:
                 for table in reversed(Base.metadata.sorted_tables):
                     conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    from app import clock
+
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def at() -> object:
+    """Set the application clock to a moment in China time: ``at("2026-11-27T09:00")``."""
+    from datetime import datetime
+
+    from app import clock
+
+    def move_to(text: str) -> None:
+        clock.reset()
+        target = datetime.fromisoformat(text).replace(tzinfo=clock.CHINA)
+        clock.move(target - clock.now())
+
+    return move_to
