@@ -1,0 +1,63 @@
+"""Settings refuse placeholder secrets in production; the CLI prints a new API key on its last line."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.apikeys import actor_for_key
+from app.cli import main
+from app.config import ConfigError, Settings
+from app.models import ApiKey, Role
+from tests.factories import create_helper, create_tree
+
+GOOD = {
+    "env": "production", "secret_key": "s" * 32, "data_key": "d" * 32, "wechat_app_id": "wx1234567890abcd",
+    "wechat_app_secret": "a" * 32, "wechat_token": "token-123456", "wechat_encrypt_mode": "safe",
+    "wechat_aes_key": "k" * 43, "database_url": "postgresql+psycopg://bangban@db/bangban",
+}
+
+
+def test_production_with_real_secrets_starts() -> None:
+    Settings(**GOOD).check_for_production()
+
+
+@pytest.mark.parametrize("name", ["secret_key", "data_key", "wechat_app_secret", "wechat_token"])
+def test_production_refuses_a_placeholder_secret_naming_the_variable(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(**{**GOOD, name: "change-me"}).check_for_production()
+    assert f"BANGBAN_{name.upper()}" in str(caught.value)
+
+
+def test_production_refuses_sqlite_and_a_short_aes_key() -> None:
+    with pytest.raises(ConfigError, match="BANGBAN_WECHAT_AES_KEY"):
+        Settings(**{**GOOD, "wechat_aes_key": "short"}).check_for_production()
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        Settings(**{**GOOD, "database_url": "sqlite:///x.db"}).check_for_production()
+
+
+def test_demo_runs_with_placeholders() -> None:
+    Settings(env="demo").check_for_production()
+
+
+def test_apikey_create_prints_the_key_alone_on_the_last_line(db: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = create_tree(db)
+    helper = create_helper(db, tree["guibei"])
+    db.commit()
+    assert main(["apikey", "create", "--name", "王芳手机", "--role", "helper", "--helper", str(helper.id)]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("bb_") and " " not in key
+    actor = actor_for_key(db, key)
+    assert actor.helper_id == helper.id and actor.role is Role.HELPER
+    stored = db.scalar(select(ApiKey))
+    assert stored is not None and key not in stored.key_hash
+
+
+def test_apikey_for_a_township_needs_its_area(db: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    create_tree(db)
+    db.commit()
+    assert main(["apikey", "create", "--name", "桂溪专班", "--role", "township_staff"]) == 2
+    assert "--area" in capsys.readouterr().err
+    assert main(["apikey", "create", "--name", "桂溪专班", "--role", "township_staff", "--area",
+                 "500231001000"]) == 0
