@@ -12,6 +12,12 @@ from app.errors import AppError
 SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
+def _alembic_ini() -> Path:
+    """Beside the source tree in development; the working directory in an installed image."""
+    beside = Path(__file__).resolve().parent.parent / "alembic.ini"
+    return beside if beside.exists() else Path.cwd() / "alembic.ini"
+
+
 def upgrade_database(url: str | None = None) -> None:
     """Run the migrations to head, then load the matter catalog of this release."""
     from alembic import command
@@ -20,7 +26,7 @@ def upgrade_database(url: str | None = None) -> None:
     from app.db import unit_of_work
     from app.matters.catalog import sync_catalog
 
-    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config = Config(str(_alembic_ini()))
     config.attributes["configure_logging"] = False
     if url:
         config.attributes["database_url"] = url

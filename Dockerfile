@@ -1,0 +1,17 @@
+# Production image: one stateless API process per container; run the worker from the same image
+# with `bangban worker`. Migrations run before the server starts.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BANGBAN_ENV=production
+WORKDIR /srv/bangban
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+COPY wechat_menus ./wechat_menus
+RUN pip install --no-cache-dir . && useradd --system --home /srv/bangban bangban \
+    && mkdir -p /srv/bangban/var && chown bangban /srv/bangban/var
+USER bangban
+
+EXPOSE 8000
+CMD ["sh", "-c", "bangban db upgrade && exec bangban serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2}"]
