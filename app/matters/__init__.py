@@ -1,0 +1,1 @@
+"""事项: the matter catalog and what is done with it."""
