@@ -13,7 +13,9 @@ def _registrars() -> list[Registrar]:
     from app import commands
 
     # -- command groups --
-    return [commands.register]
+    from app.wechat.cli import register as wechat_commands
+
+    return [commands.register, wechat_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from app.entrustments.router import router as entrustments_router
 from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
 from app.regions.router import router as regions_router
+from app.wechat.router import router as wechat_router
 
 log = logging.getLogger("bangban")
 
@@ -30,6 +31,7 @@ def create_app() -> FastAPI:
     for api_router in (regions_router, matters_router, helpers_router, entrustments_router):
         app.include_router(api_router)
     # -- routers --
+    app.include_router(wechat_router)
     return app
 
 

@@ -57,7 +57,8 @@ def test_accept_and_decline_at_the_same_moment_one_wins(db: Session, base_url: s
     for _ in range(8):
         case = platform.post("/api/v1/entrustments", json=body).json()
         path = f"/api/v1/entrustments/{case['id']}"
-        codes = _race([(clients[0], f"{path}/accept", {}), (clients[1], f"{path}/decline", {"reason": "不属于救助范围"})])
+        codes = _race([(clients[0], f"{path}/accept", {}),
+                       (clients[1], f"{path}/decline", {"reason": "不属于救助范围"})])
         assert sorted(codes) == [200, 409], codes
         db.expire_all()
         kinds = db.scalars(select(EntrustmentEvent.kind).where(EntrustmentEvent.entrustment_id == case["id"],

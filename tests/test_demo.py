@@ -40,7 +40,8 @@ def test_running_the_demo_seed_twice_changes_nothing(db: Session) -> None:
     seed_demo(db)
     db.commit()
     first = _counts(db)
-    snapshot = [(e.id, e.status, e.version, e.helper_id) for e in db.scalars(select(Entrustment).order_by(Entrustment.id))]
+    snapshot = [(e.id, e.status, e.version, e.helper_id)
+                for e in db.scalars(select(Entrustment).order_by(Entrustment.id))]
     seed_demo(db)
     db.commit()
     assert _counts(db) == first

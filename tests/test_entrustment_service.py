@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.entrustments import service
 from app.entrustments.schemas import (
-    ArchiveIn,
     AcceptIn,
+    ArchiveIn,
     CompleteIn,
     DeclineIn,
     EvaluateIn,
