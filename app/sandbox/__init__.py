@@ -1,0 +1,1 @@
+"""Offline stand-in for WeChat's HTTP API (demo and tests); see ``app.sandbox.app``."""
