@@ -26,23 +26,26 @@ TEST_ENV = {
 }
 
 
-def _worker_database_url(tmp_root: Path, worker: str) -> str:
-    base = os.environ.get("BANGBAN_TEST_DATABASE_URL", "")
-    if not base or base.startswith("sqlite"):
-        return f"sqlite:///{tmp_root / f'bangban-{worker}.sqlite3'}"
-    url = make_url(base)
-    name = f"{url.database}_{worker}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _admin_execute(base: str, *statements: str) -> None:
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            conn.execute(text(statement))
     admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
-    url = _worker_database_url(tmp_path_factory.mktemp("db"), worker_id)
+    base = os.environ.get("BANGBAN_TEST_DATABASE_URL", "")
+    scratch: str | None = None
+    if not base or base.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / f'bangban-{worker_id}.sqlite3'}"
+    else:
+        # One database per test process, so parallel runs on one server never meet.
+        parsed = make_url(base)
+        scratch = f"{parsed.database}_{worker_id}_{os.getpid()}"
+        _admin_execute(base, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)', f'CREATE DATABASE "{scratch}"')
+        url = parsed.set(database=scratch).render_as_string(hide_password=False)
     os.environ.update(TEST_ENV)
     os.environ["BANGBAN_DATABASE_URL"] = url
     os.environ["BANGBAN_MEDIA_DIR"] = str(tmp_path_factory.mktemp("media"))
@@ -57,6 +60,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
     config.attributes["database_url"] = url
     command.upgrade(config, "head")
     yield url
+    if scratch is not None:
+        from app.db import engine_for
+
+        engine_for(url).dispose()
+        _admin_execute(base, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
