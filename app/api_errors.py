@@ -41,7 +41,9 @@ def field_label(name: str) -> str:
 
 
 def _validation_message(error: dict[str, object]) -> tuple[str, str]:
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    raw_loc = error.get("loc", ())
+    loc = [str(p) for p in (raw_loc if isinstance(raw_loc, tuple | list) else ())
+           if p not in ("body", "query", "path", "header")]
     field = next((p for p in loc if not p.isdigit()), "body")
     label = field_label(field)
     kind = str(error.get("type", ""))

@@ -7,6 +7,7 @@ a second run finds them all and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +33,19 @@ from app.entrustments.schemas import (
 )
 from app.entrustments.workflow import Action, ActorKind
 from app.matters.catalog import sync_catalog
-from app.models import ApiKey, Entrustment, Helper, HelperCategory, Region, RegionLevel, Resident, Role
+from app.models import (
+    ApiKey,
+    Channel,
+    Entrustment,
+    Helper,
+    HelperCategory,
+    RatingLevel,
+    RatingSource,
+    Region,
+    RegionLevel,
+    Resident,
+    Role,
+)
 from app.regions.tree import load_region_tree
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -111,10 +124,12 @@ def _cases() -> list[DemoCase]:
         DemoCase(4, "tekun-zhengwu", "独居老人，无儿无女，申请特困供养", (accept, forward,
                  (Action.NOTE_PROGRESS, ProgressIn(text="街道已完成入户调查，正在公示")))),
         DemoCase(5, "jiaoyu-bianmin", "孙女上高中，想问教育救助怎么办", (accept, complete)),
-        DemoCase(6, "linshi-zhengwu", "房屋失火，急需生活救助", (accept, forward, complete,
-                 (Action.EVALUATE, EvaluateIn(level="非常满意", source="phone", comment="帮办员跑了好几趟，很感谢")))),
-        DemoCase(7, "jiuye-zhengwu", "想办理就业困难人员认定", (accept, complete,
-                 (Action.EVALUATE, EvaluateIn(level="满意", source="visit")), (Action.ARCHIVE, AcceptIn()))),
+        DemoCase(6, "linshi-zhengwu", "房屋失火，急需生活救助", (accept, forward, complete, (
+            Action.EVALUATE, EvaluateIn(level=RatingLevel.VERY_SATISFIED, source=RatingSource.PHONE,
+                                        comment="帮办员跑了好几趟，很感谢")))),
+        DemoCase(7, "jiuye-zhengwu", "想办理就业困难人员认定", (
+            accept, complete, (Action.EVALUATE, EvaluateIn(level=RatingLevel.SATISFIED, source=RatingSource.VISIT)),
+            (Action.ARCHIVE, AcceptIn()))),
         DemoCase(8, "zhufang-qita", "想请帮办员代办车票报销", ((Action.DECLINE, DeclineIn(
             reason="车票报销不属于社会救助事项，已告知到县医保局咨询")),)),
         DemoCase(9, "zaihai-zhengwu", "暴雨冲坏了屋后的堡坎，想申请灾害救助",
@@ -138,12 +153,12 @@ def _seed_cases(session: Session) -> int:
     return CASE_ROUNDS * len(_cases())
 
 
-def _seed_case(session: Session, demo: DemoCase, n: int, villages: list[Region], staff: Actor) -> None:
+def _seed_case(session: Session, demo: DemoCase, n: int, villages: Sequence[Region], staff: Actor) -> None:
     village = villages[n % len(villages)]
     resident_actor = _resident(session, n, village)
     case = service.submit(session, resident_actor, SubmitIn(
         village_code=village.code, matter_code=demo.matter, resident_name=resident_actor.name,
-        contact_phone=_phone(900 + n), description=demo.description, channel="wechat",
+        contact_phone=_phone(900 + n), description=demo.description, channel=Channel.WECHAT,
     ))
     helper = session.get(Helper, case.helper_id) if case.helper_id else None
     for action, data in demo.steps:

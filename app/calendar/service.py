@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.models import CalendarOverride, DayKind
 
-_LAST_KNOWN_YEAR = max(day.year for day in chinese_calendar.holidays)
+_LAST_KNOWN_YEAR: int = max(day.year for day in chinese_calendar.holidays)
 
 
 @dataclass

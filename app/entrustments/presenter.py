@@ -16,50 +16,46 @@ def _shows_personal_data(actor: Actor) -> bool:
 
 
 def entrustment_out(case: Entrustment, actor: Actor) -> EntrustmentOut:
-    return EntrustmentOut(**_fields(case, actor))
-
-
-def _fields(case: Entrustment, actor: Actor) -> dict[str, object]:
     flagged = case.termination_requested_at is not None
     phone = case.contact_phone if _shows_personal_data(actor) else mask_phone(case.contact_phone)
-    return {
-        "id": case.id,
-        "number": case.number or "",
-        "status": case.status,
-        "status_label": STATUS_LABELS[case.status] + ("（委托人已申请终止）" if flagged else ""),
-        "termination_requested": flagged,
-        "village_code": case.village.code,
-        "village_name": case.village.name,
-        "matter_code": case.matter.code,
-        "matter_name": case.matter.name,
-        "category": case.matter.category.value,
-        "channel": case.channel,
-        "resident": ResidentOut(name=case.resident_name, openid=case.resident.openid, contact_phone=phone),
-        "beneficiary_name": case.beneficiary_name,
-        "beneficiary_relation": case.beneficiary_relation,
-        "description": case.description,
-        "helper_id": case.helper_id,
-        "queue": case.queue,
-        "submitted_at": case.submitted_at,
-        "accepted_at": case.accepted_at,
-        "completed_at": case.completed_at,
-        "acceptance_due_on": case.acceptance_due_on,
-        "due_on": case.due_on,
-        "progress_due_on": case.progress_due_on,
-        "time_limit_days": case.time_limit_days,
-        "missing_materials": case.missing_materials or [],
-        "result": case.result,
-        "replied_at": case.replied_at,
-        "calendar_fallback": case.calendar_fallback,
-        "version": case.version,
-        "allowed_actions": [a.value for a in allowed_actions(case.status, flagged)],
-    }
+    return EntrustmentOut(
+        id=case.id,
+        number=case.number or "",
+        status=case.status,
+        status_label=STATUS_LABELS[case.status] + ("（委托人已申请终止）" if flagged else ""),
+        termination_requested=flagged,
+        village_code=case.village.code,
+        village_name=case.village.name,
+        matter_code=case.matter.code,
+        matter_name=case.matter.name,
+        category=case.matter.category.value,
+        channel=case.channel,
+        resident=ResidentOut(name=case.resident_name, openid=case.resident.openid, contact_phone=phone),
+        beneficiary_name=case.beneficiary_name,
+        beneficiary_relation=case.beneficiary_relation,
+        description=case.description,
+        helper_id=case.helper_id,
+        queue=case.queue,
+        submitted_at=case.submitted_at,
+        accepted_at=case.accepted_at,
+        completed_at=case.completed_at,
+        acceptance_due_on=case.acceptance_due_on,
+        due_on=case.due_on,
+        progress_due_on=case.progress_due_on,
+        time_limit_days=case.time_limit_days,
+        missing_materials=case.missing_materials or [],
+        result=case.result,
+        replied_at=case.replied_at,
+        calendar_fallback=case.calendar_fallback,
+        version=case.version,
+        allowed_actions=[a.value for a in allowed_actions(case.status, flagged)],
+    )
 
 
 def entrustment_detail_out(case: Entrustment, actor: Actor,
                            events: Sequence[EntrustmentEvent]) -> EntrustmentDetailOut:
     return EntrustmentDetailOut(
-        **_fields(case, actor),
+        **entrustment_out(case, actor).model_dump(),
         decline_reason=case.decline_reason,
         window_name=case.window_name,
         forwarded_on=case.forwarded_on,

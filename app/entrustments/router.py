@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -35,7 +35,7 @@ from app.models import EntrustmentStatus
 
 router = APIRouter(prefix="/api/v1/entrustments", tags=["entrustments"])
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "缺少或无效的 API 密钥"},
     403: {"description": "无权办理"},
     404: {"description": "找不到办件，或无权查看"},
