@@ -4,6 +4,7 @@ from app.models.apikey import ApiKey, Role
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.calendar import CalendarOverride, DayKind
+from app.models.casework import Attachment, AttachmentKind, CallTask, Visit, VisitReason
 from app.models.complaint import Complaint, ComplaintStatus
 from app.models.entrustment import (
     AuthorisationKind,
@@ -24,7 +25,7 @@ from app.models.resident import Resident
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
 
 __all__ = [
-    "AccessToken", "ApiKey", "AssistanceCategory", "AuditEntry", "AuthorisationKind", "Base",
+    "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit", "VisitReason", "AssistanceCategory", "AuditEntry", "AuthorisationKind", "Base",
     "BindToken", "CalendarOverride", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
