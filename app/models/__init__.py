@@ -22,6 +22,7 @@ from app.models.matter import AssistanceCategory, Matter, ServiceKind
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.region import Region, RegionLevel
 from app.models.resident import Resident
+from app.models.staff import StaffMember
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
 
 __all__ = [
@@ -30,5 +31,5 @@ __all__ = [
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
     "ProgressNote", "Queue", "RatingLevel", "RatingSource", "Rectification", "RectificationStatus",
-    "Region", "RegionLevel", "Resident", "Role", "ServiceKind",
+    "Region", "RegionLevel", "Resident", "Role", "ServiceKind", "StaffMember",
 ]
