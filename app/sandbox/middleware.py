@@ -39,7 +39,7 @@ class SandboxMiddleware:
             call.fault = True
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            if fault.errcode is not None or fault.status is not None:
+            if fault.errcode is not None or fault.status is not None or not fault.delay:
                 answer = error_body(fault.errcode if fault.errcode is not None else -1)
                 if fault.errmsg:
                     answer["errmsg"] = fault.errmsg

@@ -65,7 +65,8 @@ class Media:
 @dataclass
 class Fault:
     """Applied to the next ``times`` calls to ``path`` (``*`` for any): wait ``delay`` seconds, then
-    answer ``errcode`` (WeChat-style, HTTP 200) or the HTTP ``status`` instead of the real answer."""
+    answer ``errcode`` (WeChat-style, HTTP 200) or the HTTP ``status`` instead of the real answer.
+    A delay alone only slows the real answer; a fault with nothing set answers -1 (system busy)."""
 
     path: str
     times: int = 1
