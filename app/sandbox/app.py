@@ -66,6 +66,10 @@ async def _json_body(request: Request) -> Any:
         raise SandboxError(47001) from exc
 
 
+def _leaf(button: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in button.items() if key != "sub_button"}
+
+
 def _api_routes(state: SandboxState) -> APIRouter:
     router = APIRouter()
 
@@ -100,11 +104,10 @@ def _api_routes(state: SandboxState) -> APIRouter:
         except SandboxError:
             return {"is_menu_open": 0, "selfmenu_info": {"button": []}}
         # This older endpoint nests sub-buttons one level deeper, under "list".
-        buttons = [
-            {**button, "sub_button": {"list": button["sub_button"]}} if button["sub_button"] else
-            {key: value for key, value in button.items() if key != "sub_button"}
-            for button in menu["button"]
-        ]
+        buttons = []
+        for button in menu["button"]:
+            subs = [_leaf(sub) for sub in button["sub_button"]]
+            buttons.append({**_leaf(button), "sub_button": {"list": subs}} if subs else _leaf(button))
         return {"is_menu_open": 1, "selfmenu_info": {"button": buttons}}
 
     @router.get("/cgi-bin/menu/delete")

@@ -131,11 +131,8 @@ class WeChatClient:
     def download_media(self, media_id: str) -> tuple[bytes, str]:
         """A temporary media file a user sent (image, voice): its bytes and content type."""
         response = self._authorised("GET", "/cgi-bin/media/get", params={"media_id": media_id})
-        if response.status_code >= 500:
-            raise WeChatUnavailable(f"微信接口 HTTP {response.status_code}", status_code=response.status_code)
-        answer = _json_or_none(response)
-        if answer is not None and answer.get("errcode"):
-            _checked(response)
+        if response.status_code >= 500 or _errcode(response):
+            _checked(response)  # raises the error the answer carries
         return response.content, response.headers.get("content-type", "application/octet-stream")
 
     # -- plumbing --

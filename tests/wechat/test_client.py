@@ -18,6 +18,7 @@ from app.sandbox.state import Fault, SandboxState
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError, WeChatUnavailable, is_permanent, is_retryable
 from app.wechat.menus import DEFAULT_MENU_PATH, load_menu, render_menu
+from app.wechat.oauth import authorize_url
 from tests.wechat.sandbox_server import (  # noqa: F401  (fixtures: conftest.py belongs to the callback tests)
     SandboxServer,
     make_wechat_api,
@@ -277,3 +278,25 @@ def test_download_unknown_media_is_40007(wechat_api: WeChatClient) -> None:
     with pytest.raises(WeChatError) as caught:
         wechat_api.download_media("no-such-media")
     assert caught.value.errcode == 40007
+
+
+def test_authorize_url_leads_through_the_sandbox_back_to_the_page(
+    wechat_api: WeChatClient, sandbox_server: SandboxServer
+) -> None:
+    url = authorize_url("http://testserver/h5/cases", "menu", settings=wechat_api.settings)
+    assert url.startswith(f"{sandbox_server.base_url}/connect/oauth2/authorize?") and url.endswith("#wechat_redirect")
+
+    answer = httpx.get(url.removesuffix("#wechat_redirect") + f"&openid={OPENID}")
+
+    target = urlsplit(answer.headers["location"])
+    assert (target.netloc, target.path) == ("testserver", "/h5/cases")
+    assert wechat_api.oauth_exchange(parse_qs(target.query)["code"][0]) == OPENID
+
+
+def test_authorize_url_goes_to_wechat_in_production(wechat_api: WeChatClient) -> None:
+    settings = wechat_api.settings.model_copy(update={"wechat_api_base": "https://api.weixin.qq.com"})
+
+    url = authorize_url("https://bangban.example.cn/h5/cases", settings=settings)
+
+    assert url.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?appid=")
+    assert "redirect_uri=https%3A%2F%2Fbangban.example.cn%2Fh5%2Fcases" in url and "scope=snsapi_base" in url

@@ -189,6 +189,21 @@ def test_menu_create_get_and_the_documented_errors(http: httpx.Client, sandbox: 
     assert errcode(http.post("/cgi-bin/menu/create", params=params, json={"button": []})) == 40016
 
 
+def test_selfmenu_info_nests_sub_buttons_under_list(http: httpx.Client, sandbox: SandboxState) -> None:
+    params = {"access_token": token(http, sandbox)}
+    assert http.get("/cgi-bin/get_current_selfmenu_info", params=params).json()["is_menu_open"] == 0
+    dibao = {"type": "click", "name": "低保政策", "key": "POLICY_DIBAO"}
+    http.post("/cgi-bin/menu/create", params=params,
+              json={"button": [{"type": "click", "name": "我要委托", "key": "ENTRUST"},
+                               {"name": "救助政策", "sub_button": [dibao]}]})
+
+    info = http.get("/cgi-bin/get_current_selfmenu_info", params=params).json()
+
+    assert info["is_menu_open"] == 1
+    assert info["selfmenu_info"]["button"][0] == {"type": "click", "name": "我要委托", "key": "ENTRUST"}
+    assert info["selfmenu_info"]["button"][1]["sub_button"] == {"list": [dibao]}
+
+
 def test_qrcode_create_has_the_documented_shape(http: httpx.Client, sandbox: SandboxState) -> None:
     params = {"access_token": token(http, sandbox)}
     scene = {"scene": {"scene_str": "bind:abc"}}
