@@ -1,0 +1,121 @@
+"""``/wechat/callback``: WeChat's URL check (GET) and its message push (POST).
+
+WeChat shows the resident "该公众号暂时无法提供服务" for anything but a timely 200, so once a request
+is verified every failure turns into a polite reply; only requests that fail verification get 4xx.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from app.config import get_settings
+from app.errors import AppError
+from app.wechat import inbox, texts
+from app.wechat.crypto import CallbackQuery, open_envelope, seal
+from app.wechat.parse import Incoming, read_message
+from app.wechat.reply import NO_REPLY, Reply, render_xml
+from app.wechat.security import (
+    MAX_BODY_BYTES,
+    Rejected,
+    check_declared_length,
+    check_fresh,
+    check_signature,
+)
+
+CALLBACK_PATH = "/wechat/callback"
+
+log = logging.getLogger("bangban.wechat")
+router = APIRouter(tags=["wechat"], include_in_schema=False)
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+
+
+def _refuse(exc: Rejected, request_id: str) -> Response:
+    log.warning("wechat callback refused: %s (status %s, request %s)", exc.reason, exc.status, request_id)
+    return PlainTextResponse(exc.reason, status_code=exc.status, headers={"X-Request-Id": request_id})
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The body, never read past ``MAX_BODY_BYTES`` whatever Content-Length claims. Reading is the
+    only async part; the endpoints themselves are sync and run in the thread pool."""
+    try:
+        check_declared_length(request.headers.get("content-length"))
+    except Rejected as exc:
+        raise HTTPException(exc.status, exc.reason) from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.get(CALLBACK_PATH, response_class=PlainTextResponse)
+def verify_url(request: Request, query: Annotated[CallbackQuery, Depends()], echostr: str = "") -> Response:
+    """WeChat checks the URL when it is configured: answer ``echostr`` if the signature is ours."""
+    settings = get_settings()
+    request_id = _request_id(request)
+    try:
+        check_signature(settings.wechat_token, query.signature, query.timestamp, query.nonce)
+        check_fresh(query.timestamp, settings.wechat_max_age)
+        if not echostr:
+            raise Rejected(400, "no echostr")
+    except Rejected as exc:
+        return _refuse(exc, request_id)
+    return PlainTextResponse(echostr)
+
+
+@router.post(CALLBACK_PATH)
+def receive(
+    request: Request,
+    query: Annotated[CallbackQuery, Depends()],
+    body: Annotated[bytes, Depends(_bounded_body)],
+) -> Response:
+    settings = get_settings()
+    request_id = _request_id(request)
+    try:
+        incoming = read_message(open_envelope(settings, query, body))
+    except Rejected as exc:
+        return _refuse(exc, request_id)
+    except Exception:
+        log.exception("wechat callback could not be opened (request %s)", request_id)
+        return PlainTextResponse("bad request", status_code=400, headers={"X-Request-Id": request_id})
+    reply = _answer(incoming, request_id)
+    try:
+        if reply is None:
+            content, media_type = NO_REPLY, "text/plain"
+        else:
+            content = render_xml(reply, incoming.message)
+            if query.encrypted:
+                content = seal(settings, content)
+            media_type = "application/xml"
+    except Exception:
+        log.exception("wechat reply could not be rendered (request %s)", request_id)
+        content, media_type = NO_REPLY, "text/plain"
+    return Response(content, media_type=media_type, headers={"X-Request-Id": request_id})
+
+
+def _answer(incoming: Incoming, request_id: str) -> Reply | None:
+    try:
+        return inbox.process(incoming)
+    except AppError as exc:
+        log.info("wechat handler declined %s: %s (request %s)", incoming.kind, exc.code, request_id)
+        return Reply(exc.message)
+    except Exception:
+        log.exception(
+            "wechat handler failed on %s %s (request %s)", incoming.kind, incoming.dedupe_key, request_id
+        )
+        return Reply(texts.BUSY)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+
+
+@pytest.fixture
+def wechat_settings(database_url: str) -> Iterator[Callable[..., None]]:
+    """Change WeChat settings for one test: ``wechat_settings(encrypt_mode="safe", max_age=0)``."""
+    with pytest.MonkeyPatch.context() as patch:
+
+        def apply(**values: object) -> None:
+            for name, value in values.items():
+                patch.setenv(f"BANGBAN_WECHAT_{name.upper()}", str(value))
+            get_settings.cache_clear()
+
+        yield apply
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def callback(db: Session, wechat_settings: Callable[..., None]) -> Iterator[TestClient]:
+    from app.main import create_app
+
+    with TestClient(create_app()) as client:
+        yield client
+
+
+@pytest.fixture
+def replies_to(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[..., object]], None]:
+    """Register a handler for one test: ``replies_to("text", handler)``."""
+    from app.wechat import handlers
+
+    def register(key: str, handler: Callable[..., object]) -> None:
+        monkeypatch.setitem(handlers.HANDLERS, key, handler)
+
+    return register
