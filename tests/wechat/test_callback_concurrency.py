@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 import xmltodict  # type: ignore[import-untyped]
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,15 +33,13 @@ COPIES = 5
 
 
 @pytest.fixture
-def server(db: Session, is_postgres: bool) -> Iterator[str]:
+def server(callback_app: FastAPI, is_postgres: bool) -> Iterator[str]:
     if not is_postgres:
         pytest.skip("needs PostgreSQL: concurrent copies wait on its unique index; SQLite has one writer")
-    from app.main import create_app
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    live = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    live = uvicorn.Server(uvicorn.Config(callback_app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=live.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
