@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     wechat_timeout: float = 5.0
 
     media_dir: str = "./var/media"
+    template_catalog: str = ""
+    worker_concurrency: int = 4
+    worker_rate: float = 10.0
+    worker_batch: int = 50
+    worker_interval: float = 5.0
+    worker_max_attempts: int = 8
     archive_after_days: int = 15
 
     @field_validator("public_base_url", "wechat_api_base")

@@ -11,7 +11,9 @@ from app.config import get_settings
 from app.entrustments.router import router as entrustments_router
 from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
+from app.notifications.router import router as notifications_router
 from app.regions.router import router as regions_router
+from app.wechat.handlers.delivery import register as register_delivery_reports
 from app.wechat.router import router as wechat_router
 
 log = logging.getLogger("bangban")
@@ -28,10 +30,16 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     api_errors.install(app)
-    for api_router in (regions_router, matters_router, helpers_router, entrustments_router):
+    for api_router in (regions_router, matters_router, helpers_router, entrustments_router, notifications_router):
         app.include_router(api_router)
     # -- routers --
+    if settings.env == "demo":
+        # The offline stand-in for WeChat's servers; point BANGBAN_WECHAT_API_BASE at it.
+        from app.sandbox.app import create_sandbox_app
+
+        app.mount("/sandbox", create_sandbox_app())
     app.include_router(wechat_router)
+    register_delivery_reports()
     return app
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
         _admin_execute(base, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
+_TEST_ENGINES: dict[str, Engine] = {}
+
+
+def _sqlite_test_engine(url: str) -> Engine:
+    """pysqlite's own transaction handling: reads run outside a transaction, writes wait their turn."""
+    if url not in _TEST_ENGINES:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        _TEST_ENGINES[url] = engine
+    return _TEST_ENGINES[url]
+
+
 @pytest.fixture(scope="session")
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
@@ -78,7 +95,12 @@ def db(database_url: str) -> Iterator[Session]:
     from app.db import get_engine, session_factory
     from app.models import Base
 
-    session = session_factory()()
+    if database_url.startswith("sqlite"):
+        # The app takes SQLite's write lock when a transaction begins; the test's own session must
+        # not, or a test that only reads would block the server or worker it is watching.
+        session = Session(bind=_sqlite_test_engine(database_url), expire_on_commit=False)
+    else:
+        session = session_factory()()
     try:
         yield session
     finally:

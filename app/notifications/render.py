@@ -1,0 +1,197 @@
+"""The template catalog and turning an outbox row into a WeChat template message.
+
+Values are fitted to the limits of WeChat's category-template field types; the linked page carries
+the whole text. Placeholders come from the row's payload (see ``context``).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.clock import CHINA, now
+from app.config import Settings, get_settings
+from app.notifications.outbox import Kind
+from app.wechat.oauth import authorize_url
+
+DEMO_CATALOG = Path(__file__).with_name("templates.toml")
+
+FieldType = Literal["thing", "character_string", "phrase", "time", "date", "phone_number", "number", "name",
+                    "amount", "const"]
+Page = Literal["resident_case", "helper_case", "secretary", "none"]
+
+# WeChat's limits per category-template field type (characters).
+LIMITS: dict[str, int] = {"thing": 20, "character_string": 32, "phrase": 5, "phone_number": 17, "number": 32,
+                          "name": 10, "amount": 20, "const": 20}
+
+
+class TemplateField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z_]+\d+$")
+    type: FieldType
+    value: str
+
+
+class TemplateEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    template_id: str = ""
+    page: Page = "none"
+    fields: list[TemplateField]
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kinds: dict[str, TemplateEntry]
+
+    def missing_kinds(self) -> list[str]:
+        """Notification kinds that have no template: their messages wait until one is configured."""
+        return [kind.value for kind in Kind if not (self.kinds.get(kind.value) and self.kinds[kind.value].template_id)]
+
+    def unknown_kinds(self) -> list[str]:
+        known = {kind.value for kind in Kind}
+        return sorted(name for name in self.kinds if name not in known)
+
+
+class CatalogError(ValueError):
+    pass
+
+
+def catalog_path() -> Path:
+    configured = get_settings().template_catalog
+    return Path(configured) if configured else DEMO_CATALOG
+
+
+@lru_cache
+def _load(path: str, mtime: float) -> Catalog:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return Catalog.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"模板目录 {path} 无法读取：{exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CatalogError(f"模板目录 {path} 的 {where} 有误：{first['msg']}") from exc
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    path = path or catalog_path()
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise CatalogError(f"找不到模板目录 {path}") from exc
+    return _load(str(path), mtime)
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _time_text(value: Any) -> str:
+    if isinstance(value, str) and value:
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        local = value.astimezone(CHINA) if value.tzinfo else value
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return ""
+
+
+def _list_within(items: list[str], limit: int) -> str:
+    """As many whole items as fit, then "等N项" so the reader knows the page lists them all."""
+    if not items:
+        return ""
+    whole = "、".join(items)
+    if len(whole) <= limit:
+        return whole
+    for count in range(len(items) - 1, 0, -1):
+        text = "、".join(items[:count]) + f"等{len(items)}项"
+        if len(text) <= limit:
+            return text
+    return items[0][: limit - 4] + f"等{len(items)}项"
+
+
+def context(payload: dict[str, Any]) -> dict[str, str]:
+    """Placeholders a template value may use."""
+    event = payload.get("event") or {}
+    missing = [str(m) for m in event.get("missing_materials") or []]
+    values: dict[str, Any] = {
+        **{k: v for k, v in payload.items() if isinstance(v, str | int)},
+        **{k: v for k, v in event.items() if isinstance(v, str | int)},
+        "missing": _list_within(missing, LIMITS["thing"]),
+        "urgency": payload.get("urgency") or "一般",
+        "stage": "已送窗口" if event.get("window_name") else "办理中",
+        "now": _time_text(now()),
+    }
+    for key in ("submitted_at", "acceptance_due_on", "due_on", "completed_at", "deadline", "rectification_due_on"):
+        source = payload.get(key) or event.get(key)
+        values[key] = _time_text(source) if source else ""
+    return _Blank({k: str(v) for k, v in values.items() if v is not None})
+
+
+def fit(value: str, field_type: str) -> str:
+    """Shorten a value to what WeChat accepts for the field type."""
+    value = " ".join(value.split())
+    if field_type in ("time", "date"):
+        return value
+    if field_type == "character_string":
+        value = re.sub(r"[^\x21-\x7e]", "", value)
+        return value[:32]
+    if field_type in ("phone_number",):
+        return re.sub(r"[^\d+\-]", "", value)[:17]
+    if field_type == "number":
+        return re.sub(r"[^\d.]", "", value)[:32]
+    limit = LIMITS.get(field_type, 20)
+    if field_type == "phrase":
+        return value[:limit]
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    template_id: str
+    data: dict[str, str]
+    url: str | None
+
+
+def page_path(page: Page, entrustment_id: int | None) -> str | None:
+    if page == "resident_case" and entrustment_id:
+        return f"/h5/cases/{entrustment_id}"
+    if page == "helper_case" and entrustment_id:
+        return f"/h5/helper/cases/{entrustment_id}"
+    if page == "secretary":
+        return "/h5/secretary"
+    return None
+
+
+def render(catalog: Catalog, kind: str, payload: dict[str, Any], entrustment_id: int | None,
+           settings: Settings | None = None) -> Rendered | None:
+    """The message for one outbox row, or None when the catalog has no template for its kind."""
+    settings = settings or get_settings()
+    entry = catalog.kinds.get(kind)
+    if entry is None or not entry.template_id:
+        return None
+    values = context(payload)
+    formatter = string.Formatter()
+    data = {f.key: fit(formatter.vformat(f.value, (), values), f.type) for f in entry.fields}
+    path = page_path(entry.page, entrustment_id)
+    url = None
+    if path is not None:
+        base = settings.public_base_url
+        url = authorize_url(f"{base}/h5/auth/callback?next={quote(path, safe='')}", state="tpl", settings=settings)
+    return Rendered(entry.template_id, data, url)

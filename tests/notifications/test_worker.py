@@ -1,0 +1,170 @@
+"""The outbox worker against the WeChat sandbox over real HTTP: sent once, retried when WeChat is
+busy, turned into a call task when the resident cannot be reached."""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.entrustments import service
+from app.entrustments.schemas import RequestSupplementIn
+from app.entrustments.workflow import Action
+from app.models import CallTask, OutboxMessage
+from app.notifications.render import load_catalog
+from app.sandbox.state import Fault, SandboxState
+from tests.factories import helper_actor
+from tests.notifications.world import dispatcher, make_due, make_world, statuses, submit
+from tests.wechat.sandbox_server import SandboxServer, sandbox, sandbox_server  # noqa: F401
+
+TEMPLATE_SEND = "/cgi-bin/message/template/send"
+
+
+def test_each_message_is_sent_once_with_its_dedupe_key(db: Session, sandbox_server: SandboxServer,
+                                                     sandbox: SandboxState) -> None:
+    world = make_world(db)
+    case = submit(db, world)
+    db.commit()
+    report = dispatcher(sandbox_server.base_url).drain()
+    assert report.sent == 2
+    assert statuses(db) == {"resident_receipt": "sent", "helper_new_case": "sent"}
+    by_user = {m.touser: m for m in sandbox.templates}
+    assert set(by_user) == {"o_resident_lixiuying", "o_helper_wangfang"}
+    receipt = by_user["o_resident_lixiuying"]
+    row = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "resident_receipt"))
+    assert row is not None and receipt.client_msg_id == row.dedupe_key
+    assert receipt.data["character_string2"]["value"] == case.number
+    assert receipt.url is not None and receipt.url.startswith(sandbox_server.base_url + "/connect/oauth2/authorize?")
+    query = parse_qs(urlsplit(receipt.url).query)
+    assert query["scope"] == ["snsapi_base"]
+    redirect = urlsplit(query["redirect_uri"][0])
+    assert redirect.path == "/h5/auth/callback" and parse_qs(redirect.query)["next"] == [f"/h5/cases/{case.id}"]
+    assert dispatcher(sandbox_server.base_url).drain().claimed == 0
+    assert len(sandbox.templates) == 2
+
+
+def test_supplement_notice_fits_the_missing_list_into_a_thing_field(db: Session, sandbox_server: SandboxServer,
+                                                                   sandbox: SandboxState) -> None:
+    world = make_world(db)
+    case = submit(db, world)
+    service.transition(db, helper_actor(world.helper), case.id, Action.REQUEST_SUPPLEMENT,
+                       RequestSupplementIn(missing_materials=["户口簿复印件", "家庭经济状况核查授权书", "医院诊断证明"]))
+    db.commit()
+    dispatcher(sandbox_server.base_url).drain()
+    notice = next(m for m in sandbox.templates if m.template_id == "demo_supplement_needed")
+    assert notice.data["thing2"]["value"] == "户口簿复印件等3项"
+
+
+def test_busy_wechat_is_retried_then_delivered(db: Session, sandbox_server: SandboxServer,
+                                              sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=45009))
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=-1))
+    worker = dispatcher(sandbox_server.base_url, worker_concurrency=1)
+    first = worker.drain()
+    assert first.retried == 2 and first.sent == 0
+    assert set(statuses(db).values()) == {"failed_temporary"}
+    make_due(db)
+    assert worker.drain().sent == 2
+    assert set(statuses(db).values()) == {"sent"}
+    assert len(sandbox.templates) == 2
+
+
+def test_a_timeout_is_retried(db: Session, sandbox_server: SandboxServer, sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=2, delay=1.5))
+    worker = dispatcher(sandbox_server.base_url, wechat_timeout=0.5)
+    assert worker.drain().retried == 2
+    db.expire_all()
+    errors = [row.last_error or "" for row in db.scalars(select(OutboxMessage))]
+    assert all(errors)
+    make_due(db)
+    assert worker.drain().sent == 2
+
+
+def test_not_following_becomes_a_call_task_for_the_helper(db: Session, sandbox_server: SandboxServer,
+                                                         sandbox: SandboxState) -> None:
+    world = make_world(db)
+    case = submit(db, world)
+    db.commit()
+    sandbox.set_following("o_resident_lixiuying", False)
+    report = dispatcher(sandbox_server.base_url).drain()
+    assert report.call_tasks == 1 and report.sent == 1
+    task = db.scalar(select(CallTask))
+    assert task is not None and task.helper_id == world.helper.id and task.entrustment_id == case.id
+    assert "未关注" in task.reason and case.number in task.text
+    assert statuses(db)["resident_receipt"] == "failed_permanent"
+
+
+def test_a_phone_entrustment_without_wechat_becomes_a_call_task(db: Session, sandbox_server: SandboxServer,
+                                                               sandbox: SandboxState) -> None:
+    world = make_world(db)
+    world.resident.openid = None
+    submit(db, world)
+    db.commit()
+    report = dispatcher(sandbox_server.base_url).drain()
+    assert report.call_tasks == 1
+    assert [m.touser for m in sandbox.templates] == ["o_helper_wangfang"]
+
+
+def test_a_refused_token_is_refreshed_and_the_message_sent(db: Session, sandbox_server: SandboxServer,
+                                                          sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    worker = dispatcher(sandbox_server.base_url)
+    worker.client.tokens.get()
+    sandbox.revoke_tokens()
+    assert worker.drain().sent == 2
+    assert [c.errcode for c in sandbox.calls_to(TEMPLATE_SEND)][0] == 40001
+
+
+def test_permanent_errors_stop_with_the_reason_kept(db: Session, sandbox_server: SandboxServer,
+                                                   sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=2, errcode=40037))
+    report = dispatcher(sandbox_server.base_url).drain()
+    assert report.failed == 2
+    db.expire_all()
+    assert {row.last_error.split()[0] for row in db.scalars(select(OutboxMessage)) if row.last_error} == {"40037"}
+    make_due(db)
+    assert dispatcher(sandbox_server.base_url).drain().claimed == 0
+
+
+def test_a_kind_without_a_template_waits_and_is_not_lost(db: Session, sandbox_server: SandboxServer,
+                                                        sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    full = load_catalog()
+    partial = full.model_copy(update={"kinds": {k: v for k, v in full.kinds.items() if k != "helper_new_case"}})
+    worker = dispatcher(sandbox_server.base_url)
+    worker.catalog = partial
+    report = worker.drain()
+    assert report.sent == 1 and report.waiting == 1
+    assert statuses(db)["helper_new_case"] == "pending"
+    make_due(db)
+    worker.catalog = full
+    assert worker.drain().sent == 1
+
+
+def test_retries_stop_after_the_limit(db: Session, sandbox_server: SandboxServer, sandbox: SandboxState,
+                                      at: Callable[[str], None]) -> None:
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=100, errcode=-1))
+    worker = dispatcher(sandbox_server.base_url, worker_max_attempts=3)
+    for _ in range(3):
+        worker.drain()
+        make_due(db)
+    assert set(statuses(db).values()) == {"failed_permanent"}
