@@ -1,0 +1,143 @@
+"""Villages as residents name them in chat: lookup by code, by spoken or written name, their helpers
+and the township's complaint phone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Helper, Region, RegionLevel
+from app.privacy import mask_phone
+from app.wechat.handlers import dialogue, wording
+from app.wechat.handlers.dialogue import Chat, choice, clean
+from app.wechat.reply import Reply
+
+_PUNCTUATION = re.compile(r"[\s，。、,.!！?？·:：;；\"'“”‘’（）()]")
+_VILLAGE_SUFFIXES = ("社区居委会", "居委会", "村委会", "社区", "村")
+_TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+
+
+@dataclass(frozen=True)
+class Place:
+    village: Region
+    township: Region | None
+
+    @property
+    def label(self) -> str:
+        """【乡镇·村】 as residents read it: 桂溪街道·桂北社区."""
+        return f"{self.township.name}·{self.village.name}" if self.township else self.village.name
+
+
+def _core(name: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def place_for(session: Session, village: Region) -> Place:
+    township = session.get(Region, village.parent_id) if village.parent_id is not None else None
+    return Place(village, township)
+
+
+def village_by_code(session: Session, code: str | None) -> Place | None:
+    if not code:
+        return None
+    village = session.scalar(select(Region).where(Region.code == code, Region.level == RegionLevel.VILLAGE))
+    return place_for(session, village) if village is not None else None
+
+
+def village_by_id(session: Session, village_id: int | None) -> Place | None:
+    if village_id is None:
+        return None
+    village = session.get(Region, village_id)
+    if village is None or village.level is not RegionLevel.VILLAGE:
+        return None
+    return place_for(session, village)
+
+
+def _all_villages(session: Session) -> list[Place]:
+    township = aliased(Region)
+    rows = session.execute(
+        select(Region, township)
+        .outerjoin(township, Region.parent_id == township.id)
+        .where(Region.level == RegionLevel.VILLAGE)
+        .order_by(Region.code)
+    ).all()
+    return [Place(village, parent) for village, parent in rows]
+
+
+def match_villages(session: Session, said: str) -> list[Place]:
+    """Villages whose name the resident wrote or said: the whole name ("桂北社区") or its core
+    ("桂北"), narrowed by a township named alongside it ("桂溪街道桂北社区", "桂溪的桂北")."""
+    text = _PUNCTUATION.sub("", said)
+    if len(text) < 2:
+        return []
+    places = _all_villages(session)
+    found = [p for p in places if p.village.name in text]
+    if not found:
+        found = [
+            p for p in places
+            if len(core := _core(p.village.name, _VILLAGE_SUFFIXES)) >= 2 and (core in text or text in core)
+        ]
+    named_township = [
+        p for p in found
+        if p.township is not None and _core(p.township.name, _TOWNSHIP_SUFFIXES) in text
+    ]
+    return named_township or found
+
+
+def village_helpers(session: Session, village: Region) -> list[Helper]:
+    """Active helpers of the village, the party secretary last."""
+    return list(session.scalars(
+        select(Helper)
+        .where(Helper.village_id == village.id, Helper.active.is_(True))
+        .order_by(Helper.is_secretary, Helper.openid.is_(None), Helper.id)
+    ))
+
+
+def helper_lines(helpers: list[Helper]) -> list[str]:
+    return [wording.helper_line(h.name, mask_phone(h.phone), secretary=h.is_secretary) for h in helpers]
+
+
+def complaint_contact(session: Session, place: Place) -> tuple[str, str | None]:
+    """Where a complaint about this village's service goes: its township, else the county."""
+    region = place.township
+    while region is not None:
+        if region.complaint_phone:
+            return region.name, region.complaint_phone
+        region = session.get(Region, region.parent_id) if region.parent_id is not None else None
+    return (place.township.name if place.township else place.village.name), None
+
+
+# Choices are numbered 1–8: 0 and 9 keep their meaning everywhere.
+MAX_CHOICES = 8
+
+
+def resolve(chat: Chat, text: str) -> Place | Reply:
+    """The village the resident named, or the reply that asks again (numbered choices when the
+    name fits several)."""
+    number = choice(text)
+    if number is not None:
+        offered = [p for p in (village_by_code(chat.session, c) for c in chat.data.get("choices") or []) if p]
+        if chat.step == "village_choice" and 1 <= int(number) <= len(offered):
+            dialogue.goto(chat, "village", choices=None)
+            return offered[int(number) - 1]
+        if chat.step == "village_choice" and offered:
+            return Reply(f"{wording.NOT_UNDERSTOOD}\n{wording.village_choices([p.label for p in offered])}")
+        return Reply(wording.VILLAGE_BY_NAME)
+    found = match_villages(chat.session, text)
+    if len(found) == 1:
+        dialogue.goto(chat, "village", choices=None)
+        return found[0]
+    if not found:
+        dialogue.goto(chat, "village", choices=None)
+        return Reply(wording.village_not_found(clean(text)))
+    if len(found) > MAX_CHOICES:
+        dialogue.goto(chat, "village", choices=None)
+        return Reply(wording.VILLAGE_TOO_MANY)
+    dialogue.goto(chat, "village_choice", choices=[p.village.code for p in found])
+    return Reply(wording.village_choices([p.label for p in found]))
