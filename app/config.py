@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     worker_batch: int = 50
     worker_interval: float = 5.0
     worker_max_attempts: int = 8
+    worker_lease: float = 60.0
     archive_after_days: int = 15
 
     @field_validator("public_base_url", "wechat_api_base")

@@ -149,7 +149,7 @@ class Dispatcher:
         """Claim one batch and send it."""
         report = PassReport()
         catalog = self.catalog or load_catalog()
-        batch = claim(self.settings.worker_batch)
+        batch = claim(self.settings.worker_batch, timedelta(seconds=self.settings.worker_lease))
         report.claimed = len(batch)
         if not batch:
             return report
