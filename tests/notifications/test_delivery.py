@@ -100,7 +100,7 @@ def test_templates_check_names_kinds_without_a_template(tmp_path: Path, capsys: 
 
 def test_templates_check_reports_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "templates.toml"
-    broken.write_text('[kinds.helper_new_case]\ntitle = "x"\nfields = [{ key = "thing1", type = "colour", value = "" }]\n',
-                      encoding="utf-8")
+    broken.write_text('[kinds.helper_new_case]\ntitle = "x"\n'
+                      'fields = [{ key = "thing1", type = "colour", value = "" }]\n', encoding="utf-8")
     assert main(["templates", "check", str(broken)]) == 1
     assert "有误" in capsys.readouterr().out

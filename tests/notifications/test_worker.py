@@ -50,8 +50,9 @@ def test_supplement_notice_fits_the_missing_list_into_a_thing_field(db: Session,
                                                                    sandbox: SandboxState) -> None:
     world = make_world(db)
     case = submit(db, world)
+    missing = ["户口簿复印件", "家庭经济状况核查授权书", "医院诊断证明"]
     service.transition(db, helper_actor(world.helper), case.id, Action.REQUEST_SUPPLEMENT,
-                       RequestSupplementIn(missing_materials=["户口簿复印件", "家庭经济状况核查授权书", "医院诊断证明"]))
+                       RequestSupplementIn(missing_materials=missing))
     db.commit()
     dispatcher(sandbox_server.base_url).drain()
     notice = next(m for m in sandbox.templates if m.template_id == "demo_supplement_needed")
