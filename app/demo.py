@@ -45,6 +45,7 @@ from app.models import (
     RegionLevel,
     Resident,
     Role,
+    StaffMember,
 )
 from app.regions.tree import load_region_tree
 
@@ -99,6 +100,22 @@ def _roster(session: Session) -> int:
                 remark="演示数据",
             ))
             created += 1
+    session.flush()
+    return created
+
+
+def _task_forces(session: Session) -> int:
+    """One task-force member per township, on WeChat, to receive escalations and digests."""
+    townships = session.scalars(select(Region).where(Region.level == RegionLevel.TOWNSHIP)
+                                .order_by(Region.code)).all()
+    created = 0
+    for n, township in enumerate(townships):
+        openid = f"demo-staff-{township.code}"
+        if session.scalar(select(StaffMember.id).where(StaffMember.openid == openid)) is not None:
+            continue
+        session.add(StaffMember(region_id=township.id, name=_name(500 + n), phone=_phone(500 + n),
+                                title="社会事务办公室 帮办代办工作专班", openid=openid))
+        created += 1
     session.flush()
     return created
 
@@ -191,6 +208,7 @@ def seed_demo(session: Session) -> str:
     regions = load_region_tree(session)
     catalog = sync_catalog(session)
     helpers = _roster(session)
+    staff = _task_forces(session)
     _api_keys(session)
     # The demo's cases were submitted a few days ago so their clocks show something.
     clock.move(-timedelta(days=3))
@@ -199,4 +217,4 @@ def seed_demo(session: Session) -> str:
     finally:
         clock.move(timedelta(days=3))
     return (f"演示数据已就绪：新增区域 {regions} 个，事项目录 {catalog.version}（新增 {catalog.added}），"
-            f"新增帮办员和书记 {helpers} 名，新增办件 {cases} 件。")
+            f"新增帮办员和书记 {helpers} 名、专班成员 {staff} 名，新增办件 {cases} 件。")

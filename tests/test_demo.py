@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.demo import seed_demo
-from app.models import Base, Entrustment, EntrustmentStatus, Helper, Region, RegionLevel
+from app.models import Base, Entrustment, EntrustmentStatus, Helper, Region, RegionLevel, StaffMember
 
 
 def _counts(db: Session) -> dict[str, int]:
@@ -29,6 +29,9 @@ def test_demo_has_dianjiang_with_helpers_everywhere_and_cases_in_every_state(db:
             Helper.openid.is_not(None)))
         assert bound and bound >= 1, village.name
     assert min(per_township.values()) >= 2
+    for township in townships:
+        members = db.scalars(select(StaffMember).where(StaffMember.region_id == township.id)).all()
+        assert members and all(m.openid for m in members), township.name
     statuses = set(db.scalars(select(Entrustment.status)))
     assert statuses == set(EntrustmentStatus)
     flagged = db.scalar(select(func.count()).select_from(Entrustment).where(
