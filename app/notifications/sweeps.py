@@ -194,19 +194,26 @@ def _area_counts(session: Session, region: Region, today: date) -> dict[str, int
 
 
 def _weekly(session: Session, today: date, report: SweepReport) -> None:
-    year, week, _ = today.isocalendar()
+    """The plan's weekly check: each township task force, and each village secretary for the village."""
+    week = "{}-W{:02d}".format(*today.isocalendar()[:2])
     townships = session.scalars(select(Region).where(Region.level == RegionLevel.TOWNSHIP)).all()
     for township in townships:
         members = _task_force(session, township.id)
-        if not members:
-            continue
-        counts = _area_counts(session, township, today)
-        payload = {"area": township.name, **counts}
-        for member in members:
-            if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{year}-W{week:02d}:staff:{member.id}",
-                       recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
-                       payload=payload):
-                report.digests += 1
+        if members:
+            payload = {"area": township.name, **_area_counts(session, township, today)}
+            for member in members:
+                if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:staff:{member.id}",
+                           recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
+                           payload=payload):
+                    report.digests += 1
+    secretaries = session.scalars(select(Helper).options(joinedload(Helper.village)).where(
+        Helper.is_secretary.is_(True), Helper.active.is_(True), Helper.openid.is_not(None))).all()
+    for secretary in secretaries:
+        payload = {"area": secretary.village.name, **_area_counts(session, secretary.village, today)}
+        if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:secretary:{secretary.id}",
+                   recipient_kind="secretary", recipient_id=secretary.id, recipient_openid=secretary.openid,
+                   payload=payload):
+            report.digests += 1
 
 
 def _quarterly(session: Session, today: date, report: SweepReport) -> None:

@@ -158,21 +158,23 @@ def test_an_overdue_rectification_goes_to_the_township(db: Session, at: MoveTo) 
     assert [(r.recipient_id, r.payload["clock"]) for r in rows] == [(member_id, "整改时限")]
 
 
-def test_weekly_digest_once_a_week_with_the_townships_figures(db: Session, at: MoveTo) -> None:
+def test_weekly_digest_once_a_week_with_the_areas_figures(db: Session, at: MoveTo) -> None:
     world = make_world(db)
-    _, member_id = _staffed(db, world)
+    secretary_id, member_id = _staffed(db, world)
     at("2026-11-23T09:00")
     submit(db, world)
     submit(db, world)
     run_sweeps(db)
     at("2026-11-27T09:00")
     run_sweeps(db)
-    digests = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_digest")).all()
-    assert len(digests) == 1 and digests[0].recipient_id == member_id
-    assert digests[0].payload["open"] == 2 and digests[0].payload["area"] == "桂溪街道"
+    digests = {row.recipient_kind: row for row in
+               db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_digest"))}
+    assert set(digests) == {"staff", "secretary"} and digests["staff"].recipient_id == member_id
+    assert digests["staff"].payload["open"] == 2 and digests["staff"].payload["area"] == "桂溪街道"
+    assert digests["secretary"].recipient_id == secretary_id and digests["secretary"].payload["area"] == "桂北社区"
     at("2026-11-30T09:00")
     run_sweeps(db)
-    assert len(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_digest")).all()) == 2
+    assert len(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_digest")).all()) == 4
 
 
 def test_quarterly_report_reminder_in_the_week_before_the_25th(db: Session, at: MoveTo) -> None:
