@@ -13,7 +13,6 @@ from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
 from app.notifications.router import router as notifications_router
 from app.regions.router import router as regions_router
-from app.wechat.handlers.delivery import register as register_delivery_reports
 from app.wechat.handlers.registry import register_handlers as register_chat_handlers
 from app.wechat.router import router as wechat_router
 
@@ -41,7 +40,6 @@ def create_app() -> FastAPI:
 
         app.mount("/sandbox", create_sandbox_app())
     app.include_router(wechat_router)
-    register_delivery_reports()
     return app
 
 

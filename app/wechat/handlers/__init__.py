@@ -51,7 +51,8 @@ def dispatch_key(message: BaseMessage) -> str:
 
 def _register(key: str) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
-        if key in HANDLERS:
+        # Registering the same function again is a no-op (create_app() may run more than once).
+        if key in HANDLERS and HANDLERS[key] is not handler:
             raise ValueError(f"a WeChat handler for {key!r} is already registered")
         HANDLERS[key] = handler
         return handler

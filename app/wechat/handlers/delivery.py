@@ -6,14 +6,9 @@ from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
 from app.notifications.delivery import record_delivery
-from app.wechat.handlers import HANDLERS, Reply, register_event
+from app.wechat.handlers import Reply
 
 
 def on_template_finished(session: Session, message: BaseMessage) -> Reply | None:
     record_delivery(session, int(message.id), str(message.status or ""))
     return None
-
-
-def register() -> None:
-    if "event:templatesendjobfinish" not in HANDLERS:
-        register_event("templatesendjobfinish")(on_template_finished)

@@ -3,7 +3,7 @@ calling it again (tests build several apps) changes nothing."""
 
 from __future__ import annotations
 
-from app.wechat.handlers import HANDLERS, Handler, conversation, menu, register_event, register_message, scenes
+from app.wechat.handlers import Handler, conversation, delivery, menu, register_event, register_message, scenes
 
 MESSAGES: dict[str, Handler] = {
     "text": conversation.on_text,
@@ -21,13 +21,12 @@ EVENTS: dict[str, Handler] = {
     "scan": scenes.on_scan,
     "unsubscribe": scenes.on_unsubscribe,
     "click": menu.on_click,
+    "templatesendjobfinish": delivery.on_template_finished,
 }
 
 
 def register_handlers() -> None:
     for msg_type, handler in MESSAGES.items():
-        if HANDLERS.get(msg_type) is not handler:
-            register_message(msg_type)(handler)
+        register_message(msg_type)(handler)
     for event, handler in EVENTS.items():
-        if HANDLERS.get(f"event:{event}") is not handler:
-            register_event(event)(handler)
+        register_event(event)(handler)
