@@ -208,3 +208,13 @@ def test_document_type_declarations_are_refused_before_parsing(xml: str) -> None
 
     assert refused.value.status == 400
     assert "DOCTYPE" in refused.value.reason
+
+
+def test_a_long_reply_is_cut_to_wechats_limit_on_a_whole_character() -> None:
+    from app.wechat.reply import MAX_REPLY_BYTES, fit_reply
+
+    text = "帮办代办" * 400
+    fitted = fit_reply(text)
+    assert len(fitted.encode()) <= MAX_REPLY_BYTES
+    assert fitted.startswith("帮办代办帮办") and fitted.endswith("请点菜单查看全部）")
+    assert fit_reply("短消息") == "短消息"
