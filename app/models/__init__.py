@@ -26,7 +26,8 @@ from app.models.staff import StaffMember
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
 
 __all__ = [
-    "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit", "VisitReason", "AssistanceCategory", "AuditEntry", "AuthorisationKind", "Base",
+    "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit",
+    "VisitReason", "AssistanceCategory", "AuditEntry", "AuthorisationKind", "Base",
     "BindToken", "CalendarOverride", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
