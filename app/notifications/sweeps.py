@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from app import clock
@@ -22,10 +22,12 @@ from app.entrustments.schemas import ArchiveIn
 from app.entrustments.workflow import HANDLING, OPEN, Action
 from app.errors import AppError
 from app.models import (
+    ConversationState,
     Entrustment,
     EntrustmentStatus,
     Evaluation,
     Helper,
+    InboundMessage,
     Rectification,
     RectificationStatus,
     Region,
@@ -40,6 +42,8 @@ TOWNSHIP_AFTER_WORKING_DAYS = 2
 QUARTER_DEADLINE_MONTHS = (3, 6, 9, 12)
 QUARTER_DEADLINE_DAY = 25
 QUARTER_REMINDER_DAYS = 7
+INBOUND_KEPT = timedelta(days=7)
+STATE_KEPT = timedelta(days=1)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class SweepReport:
     archived: int = 0
     digests: int = 0
     quarterly: int = 0
+    pruned: int = 0
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,14 @@ def _quarterly(session: Session, today: date, report: SweepReport) -> None:
                 report.quarterly += 1
 
 
+def _housekeeping(session: Session, report: SweepReport) -> None:
+    """WeChat retries within seconds and dialogues expire in minutes: old rows only take space."""
+    now = clock.now()
+    inbound = session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - INBOUND_KEPT))
+    states = session.execute(delete(ConversationState).where(ConversationState.expires_at < now - STATE_KEPT))
+    report.pruned += int(getattr(inbound, "rowcount", 0) or 0) + int(getattr(states, "rowcount", 0) or 0)
+
+
 def run_sweeps(session: Session) -> SweepReport:
     today = clock.today()
     calendar = WorkCalendar.load(session)
@@ -242,5 +255,6 @@ def run_sweeps(session: Session) -> SweepReport:
     _evaluations(session, today, report)
     _weekly(session, today, report)
     _quarterly(session, today, report)
+    _housekeeping(session, report)
     session.flush()
     return report

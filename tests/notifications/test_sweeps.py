@@ -189,3 +189,23 @@ def test_quarterly_report_reminder_in_the_week_before_the_25th(db: Session, at: 
     run_sweeps(db)
     rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "quarterly_report_due")).all()
     assert len(rows) == 1 and rows[0].payload["quarter"] == 4 and rows[0].payload["deadline"] == "2026-12-25"
+
+
+def test_old_retry_records_and_expired_dialogues_are_pruned(db: Session, at: MoveTo) -> None:
+    from datetime import timedelta
+
+    from app import clock
+    from app.models import ConversationState, InboundMessage
+
+    at("2026-11-01T09:00")
+    db.add(InboundMessage(dedupe_key="msg:1", openid="o_resident_1", msg_type="text", status="done",
+                          received_at=clock.now()))
+    db.add(ConversationState(openid="o_resident_1", flow="entrust", step="matter", data={},
+                             expires_at=clock.now() + timedelta(minutes=30)))
+    db.flush()
+    at("2026-11-05T09:00")
+    assert run_sweeps(db).pruned == 1
+    assert db.scalar(select(InboundMessage)) is not None and db.scalar(select(ConversationState)) is None
+    at("2026-11-09T09:00")
+    assert run_sweeps(db).pruned == 1
+    assert db.scalar(select(InboundMessage)) is None
