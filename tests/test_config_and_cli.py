@@ -61,3 +61,27 @@ def test_apikey_for_a_township_needs_its_area(db: Session, capsys: pytest.Captur
     assert "--area" in capsys.readouterr().err
     assert main(["apikey", "create", "--name", "桂溪专班", "--role", "township_staff", "--area",
                  "500231001000"]) == 0
+
+
+def test_staff_add_registers_a_task_force_member(db: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.models import StaffMember
+
+    create_tree(db)
+    db.commit()
+    assert main(["staff", "add", "--name", "陈专班", "--area", "500231001000", "--phone", "13900001111",
+                 "--openid", "o_staff_chen"]) == 0
+    assert "已绑定微信" in capsys.readouterr().out
+    member = db.scalar(select(StaffMember))
+    assert member is not None and member.openid == "o_staff_chen" and member.phone == "13900001111"
+    assert main(["staff", "list"]) == 0
+    assert "桂溪街道\t陈专班\t139****1111" in capsys.readouterr().out
+
+
+def test_staff_add_refuses_a_village_and_a_reused_openid(db: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    create_tree(db)
+    db.commit()
+    assert main(["staff", "add", "--name", "李", "--area", "500231001001"]) == 2
+    assert "不是乡镇" in capsys.readouterr().err
+    assert main(["staff", "add", "--name", "陈", "--area", "500231001000", "--openid", "o_x_123456"]) == 0
+    assert main(["staff", "add", "--name", "王", "--area", "500231000000", "--openid", "o_x_123456"]) == 2
+    assert "已经登记" in capsys.readouterr().err
