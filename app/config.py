@@ -33,7 +33,6 @@ class Settings(BaseSettings):
     data_key: str = PLACEHOLDER
     public_base_url: str = "http://127.0.0.1:8000"
     case_prefix: str = "DJ"
-    timezone: str = "Asia/Shanghai"
 
     wechat_app_id: str = "wx0000000000demo"
     wechat_app_secret: str = PLACEHOLDER

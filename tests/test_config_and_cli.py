@@ -85,3 +85,15 @@ def test_staff_add_refuses_a_village_and_a_reused_openid(db: Session, capsys: py
     assert main(["staff", "add", "--name", "陈", "--area", "500231001000", "--openid", "o_x_123456"]) == 0
     assert main(["staff", "add", "--name", "王", "--area", "500231000000", "--openid", "o_x_123456"]) == 2
     assert "已经登记" in capsys.readouterr().err
+
+
+def test_every_setting_is_documented_in_env_example_and_readme() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        variable = f"BANGBAN_{name.upper()}"
+        assert f"{variable}=" in example, f"{variable} missing from .env.example"
+        assert f"`{variable}`" in readme, f"{variable} missing from the README's configuration table"

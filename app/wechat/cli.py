@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.clock import CHINA
 from app.config import get_settings
 from app.db import unit_of_work
 from app.errors import AppError
@@ -150,7 +150,7 @@ def _qrcode_bind(args: argparse.Namespace) -> int:
     with WeChatClient() as client, unit_of_work() as session:
         bind = create_bind_qrcode(session, client, args.helper_id, ttl=timedelta(days=args.days))
     _write(args.out, bind.image.png)
-    until = bind.expires_at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    until = bind.expires_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     print(f"帮办代办员 {args.helper_id} 的绑定二维码已保存到 {args.out}，{until} 前扫码有效，只能使用一次。")
     return 0
 
