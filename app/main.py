@@ -13,6 +13,7 @@ from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
 from app.notifications.router import router as notifications_router
 from app.regions.router import router as regions_router
+from app.web import install as install_pages
 from app.wechat.handlers.registry import register_handlers as register_chat_handlers
 from app.wechat.router import router as wechat_router
 
@@ -33,6 +34,7 @@ def create_app() -> FastAPI:
     for api_router in (regions_router, matters_router, helpers_router, entrustments_router, notifications_router):
         app.include_router(api_router)
     # -- routers --
+    install_pages(app)
     register_chat_handlers()
     if settings.env == "demo":
         # The offline stand-in for WeChat's servers; point BANGBAN_WECHAT_API_BASE at it.

@@ -1,0 +1,18 @@
+"""H5 pages inside WeChat: residents entrust and follow their cases, helpers work their queue,
+village secretaries watch over their village. ``install`` mounts them on the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.web import auth, files, resident
+from app.web.forms import BodyLimit
+from app.web.pages import STATIC_DIR, not_found_router
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(BodyLimit)
+    app.mount("/h5/static", StaticFiles(directory=STATIC_DIR), name="h5-static")
+    for router in (auth.router, resident.router, files.router, not_found_router):
+        app.include_router(router)

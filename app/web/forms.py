@@ -1,0 +1,122 @@
+"""What the page forms share: Chinese messages for invalid fields, photos read within their limits,
+and a cap on the size of a request's body before anything is parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import UploadFile
+from pydantic import ValidationError
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
+from app.entrustments.workflow import FIELD_LABELS
+from app.errors import InvalidInput
+
+LABELS = {
+    **FIELD_LABELS,
+    "resident_name": "委托人姓名",
+    "beneficiary_name": "家人姓名",
+    "beneficiary_relation": "与您的关系",
+    "resident_id_number": "身份证号码",
+    "authorisation_ref": "委托手续",
+    "materials": "补交的材料",
+    "note": "说明",
+    "comment": "评价意见",
+}
+
+# Every photo a form may carry, plus room for its text fields.
+MAX_BODY_BYTES = MAX_PHOTOS_AT_ONCE * MAX_PHOTO_BYTES + 1024 * 1024
+
+
+def invalid_from(error: ValidationError) -> InvalidInput:
+    """The first problem of a pydantic validation, as a message naming the field in Chinese."""
+    first = error.errors()[0]
+    field = next((str(p) for p in first.get("loc", ()) if not isinstance(p, int)), "body")
+    label = LABELS.get(field, field)
+    kind = first.get("type", "")
+    ctx = first.get("ctx") or {}
+    if kind in ("missing", "string_too_short"):
+        return InvalidInput(field, f"请填写「{label}」。")
+    if kind == "string_too_long":
+        return InvalidInput(field, f"「{label}」不能超过 {ctx.get('max_length')} 个字。")
+    if kind == "too_long":
+        return InvalidInput(field, f"「{label}」最多 {ctx.get('max_length')} 项。")
+    if kind == "value_error":
+        return InvalidInput(field, f"「{label}」{str(first.get('msg', '')).removeprefix('Value error, ')}。")
+    return InvalidInput(field, f"「{label}」填写有误，请检查。")
+
+
+def read_photos(files: Sequence[UploadFile | str], *, field: str = "photos",
+                names: Sequence[str] | None = None) -> list[tuple[str | None, Photo]]:
+    """The photos chosen in a form, each checked; ``names`` gives the material each file input is for.
+    An input left empty sends an empty part, which is skipped."""
+    chosen: list[tuple[str | None, UploadFile]] = []
+    for index, item in enumerate(files):
+        if isinstance(item, str) or not item.filename:
+            continue
+        chosen.append((names[index] if names is not None and index < len(names) else None, item))
+    check_count(len(chosen), field)
+    photos: list[tuple[str | None, Photo]] = []
+    for number, (name, upload) in enumerate(chosen, start=1):
+        data = upload.file.read(MAX_PHOTO_BYTES + 1)
+        label = f"{name}的照片" if name else f"第 {number} 张照片"
+        photos.append((name, check_photo(data, field=field, label=label)))
+    return photos
+
+
+class BodyLimit:
+    """Refuses a page request whose body is larger than ``limit`` bytes, before it is spooled to disk."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str = "/h5/", limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        megabytes = MAX_PHOTO_BYTES // (1024 * 1024)
+        page = HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>照片太大</title></head>'
+            '<body style="font-size:20px;line-height:1.6;padding:16px">'
+            f"<p>照片太大或太多了。每次最多 {MAX_PHOTOS_AT_ONCE} 张，每张不超过 {megabytes}MB。</p>"
+            "<p>请返回上一页，少选几张，或在微信里选照片时不要勾选“原图”，再提交一次。</p></body></html>",
+            status_code=413,
+        )
+        await page(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,145 @@
+"""Every sentence the resident pages say beyond their fixed headings, in one place for review.
+
+Plain words, no internal status names; each message says what happened and what comes next.
+"""
+
+from __future__ import annotations
+
+from app.entrustments.workflow import STATUS_LABELS
+from app.helpers.workbench import clock_of
+from app.models import AssistanceCategory, Entrustment, EntrustmentEvent, EntrustmentStatus, Helper
+from app.privacy import mask_phone
+from app.web.pages import day
+
+CATEGORY_LABELS: dict[AssistanceCategory, str] = {
+    AssistanceCategory.MINIMUM_LIVING: "最低生活保障（低保）",
+    AssistanceCategory.EXTREME_POVERTY: "特困人员供养",
+    AssistanceCategory.TEMPORARY: "临时救助（急难救助）",
+    AssistanceCategory.MEDICAL: "医疗救助（看病报销）",
+    AssistanceCategory.EMPLOYMENT: "就业救助（找工作）",
+    AssistanceCategory.HOUSING: "住房救助（危房、租房）",
+    AssistanceCategory.EDUCATION: "教育救助（孩子上学）",
+    AssistanceCategory.DISASTER: "灾害救助（受灾）",
+    AssistanceCategory.UNDECIDED: "不清楚，请帮办员打电话问我",
+}
+
+CONSENT = ("我同意：帮办员为办这件事，可以查看和使用我（和家人）的姓名、电话、身份证件和材料照片。"
+           "这些信息只用于这次办理，不会给别人，办完后按规定存档。")
+
+FREE = "帮办代办全程免费，不收任何费用。"
+PHOTO_HINT = "可以不传。每张照片不超过 8MB，只收 JPG、PNG、WebP 格式；帮办员上门时也可以当面收材料。"
+CANCEL_PROMISE = "取消后，帮办员会和您联系，把您交给他的材料原样还给您。"
+
+RELATIONS = ("配偶", "父母", "子女", "兄弟姐妹", "孙子女", "其他亲属")
+
+RATING_HINTS = {
+    "非常满意": "非常好",
+    "满意": "好",
+    "基本满意": "还可以",
+    "不满意": "不好",
+    "非常不满意": "很不好",
+}
+
+
+def helper_line(helper: Helper | None) -> str:
+    if helper is None:
+        return "乡镇（街道）工作专班正在为您安排帮办员。"
+    return f"帮办员{helper.name}（电话 {helper.phone}）"
+
+
+def status_words(case: Entrustment) -> str:
+    words = STATUS_LABELS[case.status]
+    if case.termination_requested_at is not None and case.status not in (EntrustmentStatus.TERMINATED,):
+        return f"{words}（您已申请取消）"
+    return words
+
+
+def next_step(case: Entrustment) -> str:
+    """What happens next, and when, for the case as it stands."""
+    who = f"帮办员{case.helper.name}" if case.helper else "乡镇（街道）工作专班"
+    if case.termination_requested_at is not None and case.status not in (
+            EntrustmentStatus.TERMINATED, EntrustmentStatus.COMPLETED, EntrustmentStatus.EVALUATED,
+            EntrustmentStatus.ARCHIVED, EntrustmentStatus.DECLINED):
+        return f"您已申请取消。{who}会和您联系，把材料还给您后终止办理。"
+    status = case.status
+    if status is EntrustmentStatus.SUBMITTED:
+        by = f"在{day(case.acceptance_due_on)}前" if case.acceptance_due_on else "尽快"
+        return f"{who}会{by}和您联系，核对材料后受理。"
+    if status is EntrustmentStatus.AWAITING_SUPPLEMENT:
+        return ("还缺下面列出的材料（一次全部告诉您）。请拍照上传，或者备好后告诉帮办员上门来取。"
+                "补齐之前，办理时间暂停计算。")
+    if status is EntrustmentStatus.ACCEPTED:
+        return f"已经受理，{who}会在{day(case.due_on)}前办好，办理中有进展会告诉您。"
+    if status is EntrustmentStatus.IN_PROGRESS:
+        where = f"材料已送到{case.window_name}，" if case.window_name else ""
+        return f"{where}预计{day(case.due_on)}前办结，有进展会告诉您。"
+    if status is EntrustmentStatus.COMPLETED:
+        return "已经办好了。请您给帮办员的服务评个价，您的评价会帮助我们做得更好。"
+    if status is EntrustmentStatus.EVALUATED:
+        return "已经办好，谢谢您的评价。如果还有别的事，可以再委托。"
+    if status is EntrustmentStatus.ARCHIVED:
+        return "已经办好并存档。如果还有别的事，可以再委托。"
+    if status is EntrustmentStatus.DECLINED:
+        return f"这件事不能帮您代办。原因：{case.decline_reason}。有疑问可以打电话问帮办员，或者投诉。"
+    return "已经终止办理，材料已经还给您。如果还有别的事，可以再委托。"
+
+
+def done_message(key: str, case: Entrustment) -> str | None:
+    """The banner after an action: what happened, then what comes next."""
+    if key == "submit":
+        return f"委托已提交，编号 {case.number}。{next_step(case)}"
+    if key == "supplement":
+        return f"补交的材料已提交。{next_step(case)}"
+    if key == "cancel":
+        return f"已申请取消。{CANCEL_PROMISE}"
+    if key == "rate":
+        return "谢谢您的评价！您的评价已经记下，乡镇（街道）会定期查看。"
+    return None
+
+
+def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
+    """One line of the timeline in the resident's words; internal events are left out."""
+    details = event.details or {}
+    kind = event.kind
+    if kind == "submit":
+        return "您提交了委托" if details.get("channel") == "wechat" else "帮办员为您登记了委托"
+    if kind == "route":
+        return "已交给本村（社区）帮办员" if details.get("helper_id") else "已交给乡镇（街道）工作专班安排"
+    if kind == "accept":
+        due = details.get("due_on")
+        return f"帮办员受理了，承诺{due}前办结" if due else "帮办员受理了"
+    if kind == "request_supplement":
+        return "帮办员告诉您还缺：" + "、".join(details.get("missing_materials") or [])
+    if kind == "supplement":
+        return "补交了材料" + (f"：{'、'.join(details['materials'])}" if details.get("materials") else "")
+    if kind == "decline":
+        return f"不予受理：{details.get('reason', '')}"
+    if kind == "forward_to_window":
+        return f"帮办员把材料送到了{details.get('window_name', '乡镇（街道）窗口')}"
+    if kind == "note_progress":
+        return f"进展：{details.get('text', '')}"
+    if kind == "complete":
+        return f"办好了：{details.get('result', '')}"
+    if kind == "evaluate":
+        by = "" if details.get("source") == "resident" else "（帮办员代为登记）"
+        return f"评价：{details.get('level', '')}{by}"
+    if kind == "request_termination":
+        return f"申请取消：{details.get('reason', '')}"
+    if kind == "terminate":
+        return f"已终止办理，材料已交还给{details.get('handover_receiver', '您')}"
+    if kind == "reassign":
+        return "改由另一位帮办员办理"
+    if kind == "archive":
+        return "已存档"
+    return None
+
+
+def masked_phone(case: Entrustment) -> str:
+    return mask_phone(case.contact_phone)
+
+
+def deadline_words(case: Entrustment) -> str:
+    tick = clock_of(case)
+    if tick.due is None:
+        return ""
+    return f"{tick.label}：{day(tick.due)}"
