@@ -60,3 +60,8 @@ def csrf_of(page: str) -> str:
     marker = 'name="csrf" value="'
     start = page.index(marker) + len(marker)
     return page[start:page.index('"', start)]
+
+
+def form_token(browser: httpx.Client) -> str:
+    """The session's form token, from a page that always has a form."""
+    return csrf_of(browser.get("/h5/entrust", params={"village": "500231001001", "matter": "undecided"}).text)

@@ -1,0 +1,272 @@
+"""The helper's workbench: the queue (call tasks on top, then cases by deadline) and the case page
+with every action of the workflow the helper may take (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.auth.actor import Actor
+from app.auth.deps import SessionDep
+from app.entrustments import attachments, service
+from app.entrustments.schemas import (
+    AcceptIn,
+    CompleteIn,
+    DeclineIn,
+    EvaluateIn,
+    ForwardIn,
+    ProgressIn,
+    RequestSupplementIn,
+    RequestTerminationIn,
+    SupplementIn,
+    TerminateIn,
+)
+from app.entrustments.workflow import RULES, Action, ActorKind, allowed_actions
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.helpers import calls, workbench
+from app.models import AttachmentKind, Entrustment, RatingLevel, RatingSource
+from app.web import helper_texts as texts
+from app.web import lookups
+from app.web.forms import invalid_from, read_photos
+from app.web.identity import FormChecked, Visitor, VisitorDep, as_helper
+from app.web.pages import PageRoute, render, see_other
+
+router = APIRouter(prefix="/h5/helper", route_class=PageRoute, include_in_schema=False)
+
+Text = Annotated[str, Form()]
+Texts = Annotated[list[str], Form()]
+PhotosIn = Annotated[list[UploadFile | str], File()]
+
+_HELPER_ACTIONS = {rule.action for rule in RULES if ActorKind.HELPER in rule.actors}
+
+
+def case_for_staff(session: Session, actor: Actor, case_id: int) -> Entrustment:
+    """The case if it lies in the actor's area; a case elsewhere is refused outright (403)."""
+    try:
+        return service.get(session, actor, case_id)
+    except NotFound:
+        if lookups.case_exists(session, case_id):
+            raise Forbidden("这件委托不属于您负责的村（社区），您无权查看。") from None
+        raise
+
+
+def offered_actions(case: Entrustment, actor: Actor) -> list[Action]:
+    if case.helper_id != actor.helper_id:
+        return []
+    flagged = case.termination_requested_at is not None
+    offered = [a for a in allowed_actions(case.status, flagged) if a in _HELPER_ACTIONS and a in texts.ACTION_SLUGS]
+    if flagged:
+        offered = [a for a in offered if a is not Action.REQUEST_TERMINATION]
+    return sorted(offered, key=list(texts.ACTION_SLUGS).index)
+
+
+@router.get("")
+def queue(request: Request, session: SessionDep, visitor: VisitorDep, done: str | None = None) -> Response:
+    actor = as_helper(visitor)
+    helper = visitor.helper
+    assert helper is not None
+    tasks = [(task, lookups.case_of_task(session, actor, task)) for task in calls.open_calls(session, actor)]
+    return render(request, "helper/queue.html", title="帮办员工作台", helper=helper,
+                  village=lookups.region_by_id(session, helper.village_id), calls=tasks,
+                  items=workbench.queue(session, actor), texts=texts, done=texts.QUEUE_DONE.get(done or ""))
+
+
+@router.post("/calls/{call_id}/done", dependencies=[FormChecked])
+def call_done(session: SessionDep, visitor: VisitorDep, call_id: int, note: Text = "") -> Response:
+    calls.mark_called(session, as_helper(visitor), call_id, note)
+    return see_other("/h5/helper?done=call")
+
+
+def case_page(request: Request, session: Session, visitor: Visitor, case_id: int, *, done: str | None = None,
+              open_action: str | None = None, values: dict[str, Any] | None = None,
+              errors: dict[str, str] | None = None) -> Response:
+    actor = as_helper(visitor)
+    case = case_for_staff(session, actor, case_id)
+    township = lookups.region_by_id(session, case.village.parent_id)
+    actions = offered_actions(case, actor)
+    return render(
+        request, "helper/case.html", status=422 if errors else 200, title=f"办件 {case.number}", case=case,
+        texts=texts, done=texts.done_message(done, case) if done else None, actions=actions, Action=Action,
+        clock=workbench.clock_of(case), timeline=service.timeline(session, case),
+        photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
+        township=township, levels=[level.value for level in RatingLevel], today=clock.today(),
+        now=clock.now().astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M"), mine=case.helper_id == actor.helper_id,
+        open_action=open_action or _first_to_open(actions),
+        values=values or {}, errors=errors or {},
+    )
+
+
+def _first_to_open(actions: list[Action]) -> str | None:
+    """The form most likely wanted: the only one, or the termination the resident asked for."""
+    if Action.TERMINATE in actions:
+        return texts.ACTION_SLUGS[Action.TERMINATE]
+    return texts.ACTION_SLUGS[actions[0]] if len(actions) == 1 else None
+
+
+@router.get("/cases/{case_id}")
+def case(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
+         done: str | None = None) -> Response:
+    return case_page(request, session, visitor, case_id, done=done)
+
+
+def _version(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _lines(*groups: Sequence[str] | str) -> list[str]:
+    """Checked items and free lines, trimmed, blanks and repeats dropped, in order."""
+    items: list[str] = []
+    for group in groups:
+        items.extend(group.splitlines() if isinstance(group, str) else group)
+    return list(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
+def _act(request: Request, session: Session, visitor: Visitor, case_id: int, action: Action,
+         build: Callable[[], BaseModel], values: dict[str, Any], *, photos: PhotosIn | None = None,
+         photo_kind: AttachmentKind = AttachmentKind.MATERIAL) -> Response:
+    actor = as_helper(visitor)
+    case_for_staff(session, actor, case_id)
+    slug = texts.ACTION_SLUGS[action]
+    try:
+        chosen = read_photos(photos or [])
+        try:
+            data = build()
+        except ValidationError as exc:
+            raise invalid_from(exc) from None
+        with session.begin_nested():
+            case = service.transition(session, actor, case_id, action, data)
+            for name, photo in chosen:
+                attachments.store(session, case, photo, kind=photo_kind, uploaded_by=actor, material_name=name)
+    except InvalidInput as exc:
+        return case_page(request, session, visitor, case_id, open_action=slug, values=values,
+                         errors={exc.field: exc.message})
+    return see_other(f"/h5/helper/cases/{case_id}?done={slug}")
+
+
+@router.post("/cases/{case_id}/accept", dependencies=[FormChecked])
+def accept(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "") -> Response:
+    return _act(request, session, visitor, case_id, Action.ACCEPT, lambda: AcceptIn(version=_version(version)), {})
+
+
+@router.post("/cases/{case_id}/request-supplement", dependencies=[FormChecked])
+def request_supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
+                       version: Text = "", missing: Texts = [], extra: Text = "",  # noqa: B006
+                       note: Text = "") -> Response:
+    items = _lines(missing, extra)
+
+    def build() -> BaseModel:
+        if not items:
+            raise InvalidInput("missing_materials", "请勾选或写下缺少的材料，一次全部列出来。")
+        return RequestSupplementIn(version=_version(version), missing_materials=items, note=note or None)
+
+    return _act(request, session, visitor, case_id, Action.REQUEST_SUPPLEMENT, build,
+                {"missing": missing, "extra": extra, "note": note})
+
+
+@router.post("/cases/{case_id}/decline", dependencies=[FormChecked])
+def decline(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+            reason: Text = "") -> Response:
+    return _act(request, session, visitor, case_id, Action.DECLINE,
+                lambda: DeclineIn(version=_version(version), reason=reason), {"reason": reason})
+
+
+@router.post("/cases/{case_id}/supplement", dependencies=[FormChecked])
+def supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+               materials: Texts = [], note: Text = "", photos: PhotosIn = []) -> Response:  # noqa: B006
+    return _act(request, session, visitor, case_id, Action.SUPPLEMENT,
+                lambda: SupplementIn(version=_version(version), materials=_lines(materials), note=note or None),
+                {"materials": materials, "note": note}, photos=photos)
+
+
+def _day(value: str, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput(field, "日期格式不对，请重新选择。") from None
+
+
+@router.post("/cases/{case_id}/forward", dependencies=[FormChecked])
+def forward(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+            window_name: Text = "", forwarded_on: Text = "") -> Response:
+    def build() -> BaseModel:
+        return ForwardIn(version=_version(version), window_name=window_name,
+                         forwarded_on=_day(forwarded_on, "forwarded_on"))
+
+    return _act(request, session, visitor, case_id, Action.FORWARD_TO_WINDOW, build,
+                {"window_name": window_name, "forwarded_on": forwarded_on})
+
+
+@router.post("/cases/{case_id}/progress", dependencies=[FormChecked])
+def progress(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+             text: Text = "") -> Response:
+    return _act(request, session, visitor, case_id, Action.NOTE_PROGRESS,
+                lambda: ProgressIn(version=_version(version), text=text), {"text": text})
+
+
+@router.post("/cases/{case_id}/complete", dependencies=[FormChecked])
+def complete(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+             result: Text = "", replied_at: Text = "") -> Response:
+    def build() -> BaseModel:
+        try:
+            replied = datetime.fromisoformat(replied_at) if replied_at else clock.now()
+        except ValueError:
+            raise InvalidInput("replied_at", "回复时间的格式不对，请重新选择。") from None
+        if replied.tzinfo is None:
+            replied = replied.replace(tzinfo=clock.CHINA)
+        if replied > clock.now():
+            raise InvalidInput("replied_at", "回复时间不能晚于现在。")
+        return CompleteIn(version=_version(version), result=result, replied_at=replied)
+
+    return _act(request, session, visitor, case_id, Action.COMPLETE, build,
+                {"result": result, "replied_at": replied_at})
+
+
+@router.post("/cases/{case_id}/request-termination", dependencies=[FormChecked])
+def request_termination(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
+                        version: Text = "", reason: Text = "", confirmed: Text = "") -> Response:
+    def build() -> BaseModel:
+        if confirmed != "yes":
+            raise InvalidInput("confirmed", "请先和委托人确认：他（她）明确要求终止，再勾选确认。")
+        return RequestTerminationIn(version=_version(version), reason=reason, confirmed=True)
+
+    return _act(request, session, visitor, case_id, Action.REQUEST_TERMINATION, build, {"reason": reason})
+
+
+@router.post("/cases/{case_id}/terminate", dependencies=[FormChecked])
+def terminate(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+              authorisation_evidence: Text = "", handover_receiver: Text = "", handed: Texts = [],  # noqa: B006
+              extra: Text = "", photos: PhotosIn = []) -> Response:  # noqa: B006
+    items = _lines(handed, extra)
+
+    def build() -> BaseModel:
+        if not items:
+            raise InvalidInput("handover_materials", "请勾选或写下交还给委托人的材料；没有收过材料的，写“未收取材料”。")
+        return TerminateIn(version=_version(version), authorisation_evidence=authorisation_evidence,
+                           handover_receiver=handover_receiver, handover_materials=items)
+
+    return _act(request, session, visitor, case_id, Action.TERMINATE, build,
+                {"authorisation_evidence": authorisation_evidence, "handover_receiver": handover_receiver,
+                 "handed": handed, "extra": extra}, photos=photos, photo_kind=AttachmentKind.HANDOVER)
+
+
+@router.post("/cases/{case_id}/evaluate", dependencies=[FormChecked])
+def evaluate(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+             level: Text = "", source: Text = "", comment: Text = "") -> Response:
+    def build() -> BaseModel:
+        try:
+            rating = RatingLevel(level)
+        except ValueError:
+            raise InvalidInput("level", "请选择委托人给的评价。") from None
+        if source not in (RatingSource.PHONE.value, RatingSource.VISIT.value):
+            raise InvalidInput("source", "请选择委托人是在电话里还是当面给的评价。")
+        return EvaluateIn(version=_version(version), level=rating, source=RatingSource(source),
+                          comment=comment or None)
+
+    return _act(request, session, visitor, case_id, Action.EVALUATE, build,
+                {"level": level, "source": source, "comment": comment})

@@ -1,0 +1,142 @@
+"""What the helper's and the village secretary's pages say, in one place for review."""
+
+from __future__ import annotations
+
+from app.entrustments.workflow import Action
+from app.helpers.workbench import Clock
+from app.models import Channel, Entrustment, EntrustmentEvent, VisitReason
+from app.web.pages import day
+
+CHANNEL_LABELS = {
+    Channel.WECHAT: "微信",
+    Channel.PHONE: "电话",
+    Channel.VISIT: "上门",
+    Channel.PAPER: "纸质委托书",
+}
+
+AUTHORISATION_LABELS = {
+    "wechat_confirmation": "委托人在微信页面确认",
+    "signature": "当面签名或电话确认",
+    "paper_photo": "签字的纸质委托书（照片）",
+    "platform": "一门受理平台转来",
+}
+
+VISIT_REASONS = {
+    VisitReason.OLD: "老：高龄、独居老人",
+    VisitReason.SICK: "病：重病、长期卧床",
+    VisitReason.DISABLED: "残：残疾人",
+    VisitReason.ORPHANED: "孤：孤儿、事实无人抚养儿童",
+}
+
+RATING_SOURCES = {"phone": "委托人在电话里说的", "visit": "上门时委托人当面说的"}
+
+ACTION_TITLES = {
+    Action.ACCEPT: "材料齐全，受理",
+    Action.REQUEST_SUPPLEMENT: "缺材料：一次性告知",
+    Action.DECLINE: "不予受理",
+    Action.SUPPLEMENT: "已收到委托人补交的材料",
+    Action.FORWARD_TO_WINDOW: "已把材料送到窗口",
+    Action.NOTE_PROGRESS: "告诉委托人进展",
+    Action.COMPLETE: "办结",
+    Action.REQUEST_TERMINATION: "委托人要求终止（电话或当面）",
+    Action.TERMINATE: "终止办理并交还材料",
+    Action.EVALUATE: "登记委托人的评价（电话或上门）",
+}
+
+# The form of each action, in the order the page offers them.
+ACTION_SLUGS = {
+    Action.ACCEPT: "accept",
+    Action.REQUEST_SUPPLEMENT: "request-supplement",
+    Action.DECLINE: "decline",
+    Action.SUPPLEMENT: "supplement",
+    Action.FORWARD_TO_WINDOW: "forward",
+    Action.NOTE_PROGRESS: "progress",
+    Action.COMPLETE: "complete",
+    Action.TERMINATE: "terminate",
+    Action.REQUEST_TERMINATION: "request-termination",
+    Action.EVALUATE: "evaluate",
+}
+
+
+def clock_words(tick: Clock) -> str:
+    if tick.due is None:
+        return tick.label
+    if tick.overdue:
+        return f"已超期 {tick.overdue_days} 天（{tick.label} {day(tick.due)}）"
+    return f"{tick.label}：{day(tick.due)}"
+
+
+def done_message(key: str, case: Entrustment) -> str | None:
+    """What the helper just did and what comes next."""
+    resident = f"已通知委托人{case.resident_name}"
+    if key == "register":
+        who = f"已分派给帮办员{case.helper.name}" if case.helper else "本村暂无帮办员，已交乡镇（街道）工作专班"
+        return f"委托已登记，编号 {case.number}，{who}。下一步：核对材料后受理，或一次性告知缺少的材料。"
+    if key == "accept":
+        return f"已受理，{resident}。承诺 {day(case.due_on)} 前办结。下一步：把材料送到窗口，或办好后点“办结”。"
+    if key == "request-supplement":
+        return f"已把缺少的 {len(case.missing_materials)} 项材料一次告诉委托人，{resident}。委托人补齐后会再通知您。"
+    if key == "decline":
+        return f"已不予受理，{resident}并告知原因。这件委托已结束。"
+    if key == "supplement":
+        return "已记下补交的材料，办件回到“待受理”。下一步：核对后受理。"
+    if key == "forward":
+        return (f"已记下送件到{case.window_name}，{resident}。"
+                "下一步：跟进办理情况，至少每 3 个工作日告诉委托人一次进展。")
+    if key == "progress":
+        return f"进展已记下，{resident}。"
+    if key == "complete":
+        return f"已办结，{resident}并请他（她）评价。如果委托人电话里或当面评价了，可以在这里代为登记。"
+    if key == "request-termination":
+        return "已记下委托人要求终止。下一步：把材料交还委托人，然后点“终止办理并交还材料”。"
+    if key == "terminate":
+        return f"已终止办理，材料交还已记下，{resident}。"
+    if key == "evaluate":
+        return "评价已登记，并标明是您代为登记的。"
+    return None
+
+
+QUEUE_DONE = {"call": "电话任务已完成，已从待办里去掉。"}
+
+
+def event_line(event: EntrustmentEvent) -> str:
+    details = event.details or {}
+    who = event.actor_name or "系统"
+    kind = event.kind
+    if kind == "submit":
+        channel = {c.value: label for c, label in CHANNEL_LABELS.items()}.get(str(details.get("channel")), "")
+        verb = "代为登记" if event.actor_kind == "helper" else "提交"
+        return f"{who}{verb}委托（{channel}）"
+    if kind == "route":
+        return f"分派：{details.get('reason', '')}"
+    if kind == "accept":
+        return f"{who}受理，办结期限 {details.get('due_on', '')}"
+    if kind == "request_supplement":
+        return f"{who}一次性告知补正：{'、'.join(details.get('missing_materials') or [])}"
+    if kind == "supplement":
+        supplied = "、".join(details.get("materials") or []) or "（未列材料）"
+        note = f"；说明：{details['note']}" if details.get("note") else ""
+        return f"{who}补交材料：{supplied}{note}"
+    if kind == "decline":
+        return f"{who}不予受理：{details.get('reason', '')}"
+    if kind == "forward_to_window":
+        return f"{who}送件到{details.get('window_name', '')}（{details.get('forwarded_on', '')}）"
+    if kind == "note_progress":
+        return f"{who}反馈进展：{details.get('text', '')}"
+    if kind == "complete":
+        return f"{who}办结：{details.get('result', '')}"
+    if kind == "evaluate":
+        source = {"resident": "委托人本人", "phone": "电话，帮办员代登记", "visit": "上门，帮办员代登记"}
+        return f"评价：{details.get('level', '')}（{source.get(details.get('source', ''), '')}）"
+    if kind == "request_termination":
+        return f"{who}申请终止：{details.get('reason', '')}"
+    if kind == "terminate":
+        materials = "、".join(details.get("handover_materials") or [])
+        return f"{who}终止办理，材料（{materials}）交还{details.get('handover_receiver', '')}"
+    if kind == "reassign":
+        return f"{who}改派：{details.get('reason', '')}"
+    if kind == "reassignment_requested":
+        return f"{who}申请乡镇改派：{details.get('reason', '')}"
+    if kind == "archive":
+        return "归档"
+    return kind
