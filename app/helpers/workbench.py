@@ -61,7 +61,7 @@ def _progress_late(case: Entrustment, today: date) -> bool:
         case.progress_due_on is not None and case.progress_due_on < today
 
 
-def _sort_key(item: QueueItem) -> tuple[int, int, date, int]:
+def sort_key(item: QueueItem) -> tuple[int, int, date, int]:
     flagged = item.case.termination_requested_at is not None
     waiting = item.case.status in (EntrustmentStatus.COMPLETED, EntrustmentStatus.AWAITING_SUPPLEMENT)
     group = 0 if flagged else (2 if waiting else 1)
@@ -80,4 +80,4 @@ def queue(session: Session, actor: Actor) -> list[QueueItem]:
         .where(entrustment_scope(session, actor), Entrustment.helper_id == actor.helper_id,
                Entrustment.status.in_(ON_THE_QUEUE))
     ).all()
-    return sorted(decorate(cases), key=_sort_key)
+    return sorted(decorate(cases), key=sort_key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import auth, files, helper, resident
+from app.web import auth, files, helper, helper_register, resident, secretary
 from app.web.forms import BodyLimit
 from app.web.pages import STATIC_DIR, not_found_router
 
@@ -14,5 +14,6 @@ from app.web.pages import STATIC_DIR, not_found_router
 def install(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
     app.mount("/h5/static", StaticFiles(directory=STATIC_DIR), name="h5-static")
-    for router in (auth.router, resident.router, helper.router, files.router, not_found_router):
+    for router in (auth.router, resident.router, helper.router, helper_register.router, secretary.router, files.router,
+                   not_found_router):
         app.include_router(router)

@@ -96,6 +96,8 @@ def done_message(key: str, case: Entrustment) -> str | None:
     return None
 
 
+REASSIGNMENT_DONE = "改派申请已交给乡镇（街道）工作专班，由他们决定改派给谁；改派后新的帮办员会收到通知。"
+
 QUEUE_DONE = {"call": "电话任务已完成，已从待办里去掉。"}
 
 
