@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.entrustments.workflow import Action
 from app.helpers.workbench import Clock
 from app.models import Channel, Entrustment, EntrustmentEvent, VisitReason
@@ -101,6 +103,10 @@ REASSIGNMENT_DONE = "改派申请已交给乡镇（街道）工作专班，由�
 QUEUE_DONE = {"call": "电话任务已完成，已从待办里去掉。"}
 
 
+def _day(iso: object) -> str:
+    return day(date.fromisoformat(iso)) if isinstance(iso, str) and iso else ""
+
+
 def event_line(event: EntrustmentEvent) -> str:
     details = event.details or {}
     who = event.actor_name or "系统"
@@ -112,7 +118,7 @@ def event_line(event: EntrustmentEvent) -> str:
     if kind == "route":
         return f"分派：{details.get('reason', '')}"
     if kind == "accept":
-        return f"{who}受理，办结期限 {details.get('due_on', '')}"
+        return f"{who}受理，办结期限 {_day(details.get('due_on'))}"
     if kind == "request_supplement":
         return f"{who}一次性告知补正：{'、'.join(details.get('missing_materials') or [])}"
     if kind == "supplement":
@@ -122,7 +128,7 @@ def event_line(event: EntrustmentEvent) -> str:
     if kind == "decline":
         return f"{who}不予受理：{details.get('reason', '')}"
     if kind == "forward_to_window":
-        return f"{who}送件到{details.get('window_name', '')}（{details.get('forwarded_on', '')}）"
+        return f"{who}送件到{details.get('window_name', '')}（{_day(details.get('forwarded_on'))}）"
     if kind == "note_progress":
         return f"{who}反馈进展：{details.get('text', '')}"
     if kind == "complete":

@@ -3,6 +3,7 @@ materials), my cases, supply what is missing, cancel, rate, complain."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -90,7 +91,8 @@ def entrust_submit(
     description: Text = "", for_whom: Text = "self", beneficiary_name: Text = "", beneficiary_relation: Text = "",
     consent: Text = "", photos: PhotosIn = [],  # noqa: B006 - FastAPI copies the default
 ) -> Response:
-    actor = as_resident(visitor)
+    # The timeline names the resident as they sign this entrustment, also on their first one.
+    actor = replace(as_resident(visitor), name=resident_name.strip()[:32] or "委托人")
     family = for_whom == "family"
     values = {"resident_name": resident_name, "contact_phone": contact_phone, "description": description,
               "for_whom": "family" if family else "self", "beneficiary_name": beneficiary_name,

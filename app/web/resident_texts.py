@@ -5,6 +5,8 @@ Plain words, no internal status names; each message says what happened and what 
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.entrustments.workflow import STATUS_LABELS
 from app.helpers.workbench import clock_of
 from app.models import AssistanceCategory, Entrustment, EntrustmentEvent, EntrustmentStatus, Helper
@@ -107,7 +109,7 @@ def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
         return "已交给本村（社区）帮办员" if details.get("helper_id") else "已交给乡镇（街道）工作专班安排"
     if kind == "accept":
         due = details.get("due_on")
-        return f"帮办员受理了，承诺{due}前办结" if due else "帮办员受理了"
+        return f"帮办员受理了，承诺{day(date.fromisoformat(due))}前办结" if due else "帮办员受理了"
     if kind == "request_supplement":
         return "帮办员告诉您还缺：" + "、".join(details.get("missing_materials") or [])
     if kind == "supplement":

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from tests.live import serve
+from tests.web.browser import browser  # noqa: F401  (fixture)
 from tests.web.support import Site, World, make_world
 from tests.wechat.sandbox_server import SandboxServer, sandbox, sandbox_server  # noqa: F401  (fixtures)
 
