@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.clock import CHINA, now
 from app.config import Settings, get_settings
 from app.notifications.outbox import Kind
-from app.wechat.oauth import authorize_url
 
 DEMO_CATALOG = Path(__file__).with_name("templates.toml")
 
@@ -190,8 +189,6 @@ def render(catalog: Catalog, kind: str, payload: dict[str, Any], entrustment_id:
     formatter = string.Formatter()
     data = {f.key: fit(formatter.vformat(f.value, (), values), f.type) for f in entry.fields}
     path = page_path(entry.page, entrustment_id)
-    url = None
-    if path is not None:
-        base = settings.public_base_url
-        url = authorize_url(f"{base}/h5/auth/callback?next={quote(path, safe='')}", state="tpl", settings=settings)
+    # The page's sign-in entry starts WeChat's snsapi_base authorisation and returns to the page.
+    url = f"{settings.public_base_url}/h5/auth?next={quote(path, safe='')}" if path is not None else None
     return Rendered(entry.template_id, data, url)
