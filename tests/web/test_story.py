@@ -58,9 +58,10 @@ def link_sent_to(site: Site, openid: str, template_id: str) -> str:
 
 
 def page_opened_by(link: str) -> str:
-    """The page a template message opens: WeChat's authorisation, then our callback with ``next``."""
-    callback = parse_qs(urlsplit(link).query)["redirect_uri"][0]
-    return parse_qs(urlsplit(callback).query)["next"][0]
+    """The page a template message opens: the pages' sign-in entry, ``/h5/auth?next=<page>``."""
+    parts = urlsplit(link)
+    assert parts.path == "/h5/auth", link
+    return parse_qs(parts.query)["next"][0]
 
 
 def opened(site: Site, path: str) -> re.Pattern[str]:
