@@ -23,7 +23,8 @@ H5 = "http://testserver/h5/"
 
 
 def default_menu() -> dict[str, Any]:
-    return copy.deepcopy(load_menu(DEFAULT_MENU_PATH))
+    """The menu as pushed for this deployment (view links filled in)."""
+    return render_menu(copy.deepcopy(load_menu(DEFAULT_MENU_PATH)), "http://testserver")
 
 
 def with_sub(top: int, sub: int, **fields: Any) -> dict[str, Any]:
@@ -37,9 +38,22 @@ def test_default_menu_meets_wechat_limits() -> None:
 
 
 def test_default_menu_click_keys_are_the_ones_the_handlers_know() -> None:
-    keys = [sub["key"] for button in default_menu()["button"] for sub in button["sub_button"]]
+    subs = [sub for button in default_menu()["button"] for sub in button["sub_button"]]
+    keys = [sub["key"] for sub in subs if sub["type"] == "click"]
 
-    assert sorted(keys) == sorted(MenuKey)
+    assert keys and set(keys) <= set(MenuKey)
+    assert len(keys) == len(set(keys))
+
+
+def test_default_menu_pages_open_through_the_sign_in_entry() -> None:
+    subs = [sub for button in default_menu()["button"] for sub in button["sub_button"]]
+    urls = {sub["name"]: sub["url"] for sub in subs if sub["type"] == "view"}
+
+    assert urls == {
+        "我的办件": "http://testserver/h5/auth?next=%2Fh5%2Fcases",
+        "帮办员工作台": "http://testserver/h5/auth?next=%2Fh5%2Fhelper",
+        "我要投诉": "http://testserver/h5/auth?next=%2Fh5%2Fcomplain",
+    }
 
 
 def test_default_menu_has_the_three_groups() -> None:
@@ -47,7 +61,7 @@ def test_default_menu_has_the_three_groups() -> None:
 
     assert [button["name"] for button in menu["button"]] == ["帮办代办", "救助政策", "投诉监督"]
     assert [sub["name"] for sub in menu["button"][0]["sub_button"]] == [
-        "我要委托", "我的办件", "办事指南", "帮办员公示"
+        "我要委托", "我的办件", "办事指南", "帮办员公示", "帮办员工作台"
     ]
 
 
