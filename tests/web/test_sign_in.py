@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -116,3 +117,12 @@ def test_an_unknown_page_says_so_in_chinese(site: Site) -> None:
     browser = signed_in(site, RESIDENT)
     response = browser.get("/h5/no-such-page")
     assert response.status_code == 404 and "没有这个页面" in response.text
+
+
+def test_pages_are_never_cached_framed_or_fed_foreign_scripts(site: Site) -> None:
+    page = signed_in(site, RESIDENT).get("/h5/cases")
+    assert page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    loaded = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.text)
+    assert loaded and all(url.startswith("/h5/") for url in loaded)  # nothing from a CDN

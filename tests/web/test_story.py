@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.models import Attachment, Entrustment, EntrustmentStatus, Evaluation, OutboxMessage, RatingSource
+from app.models import Attachment, Entrustment, EntrustmentStatus, Evaluation, Matter, OutboxMessage, RatingSource
 from app.notifications.render import load_catalog
 from app.notifications.worker import Dispatcher
 from app.wechat.client import WeChatClient
+from tests.factories import create_resident, submit_as_resident
 from tests.web.browser import phone, snap
-from tests.web.support import HELPER, RESIDENT, Site, World
+from tests.web.support import HELPER, OTHER_HELPER, OTHER_RESIDENT, RESIDENT, Site, World
 
 GUIBEI = "500231001001"
 
@@ -207,3 +208,27 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     expect(wang.get_by_text("暂时没有待办")).to_be_visible()
     li.goto(f"{site.url}/h5/cases")
     expect(li.locator(".cell-link", has_text=number)).to_contain_text("已评价")
+
+
+def test_in_the_browser_strangers_are_sent_to_wechat_first_and_then_see_nothing(
+        browser: Browser, site: Site, world: World, db: Session) -> None:
+    owner = create_resident(db, world.tree["guibei"], "李秀英", openid=RESIDENT)
+    matter = db.scalar(select(Matter).where(Matter.code == "linshi-zhengwu"))
+    assert matter is not None
+    case = submit_as_resident(db, owner, world.tree["guibei"], matter, description="老伴住院，家里急需帮助")
+    db.commit()
+    for openid, path, status, heading, says in (
+        (OTHER_RESIDENT, f"/h5/cases/{case.id}", 404, "找不到", "找不到这件委托"),
+        (OTHER_HELPER, f"/h5/helper/cases/{case.id}", 403, "无权查看", "不属于您负责的村（社区）"),
+    ):
+        stranger = phone(browser).new_page()
+        stranger.goto(site.url + path)
+        sign_in_on_wechats_page(stranger, site, openid)
+        expect(stranger.locator("h1")).to_have_text(heading)
+        response = stranger.goto(site.url + path)
+        assert response is not None and response.status == status
+        expect(stranger.locator(".notice-error")).to_contain_text(says)
+        expect(stranger.locator("body")).not_to_contain_text("李秀英")
+        expect(stranger.locator("body")).not_to_contain_text("老伴住院")
+        snap(stranger, f"story-refused-{status}")
+        stranger.context.close()
