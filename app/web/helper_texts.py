@@ -86,15 +86,15 @@ def done_message(key: str, case: Entrustment) -> str | None:
         return (f"已记下送件到{case.window_name}，{resident}。"
                 "下一步：跟进办理情况，至少每 3 个工作日告诉委托人一次进展。")
     if key == "progress":
-        return f"进展已记下，{resident}。"
+        return f"进展已记下，{resident}。下一步：继续跟进，办好后点“办结”。"
     if key == "complete":
         return f"已办结，{resident}并请他（她）评价。如果委托人电话里或当面评价了，可以在这里代为登记。"
     if key == "request-termination":
         return "已记下委托人要求终止。下一步：把材料交还委托人，然后点“终止办理并交还材料”。"
     if key == "terminate":
-        return f"已终止办理，材料交还已记下，{resident}。"
+        return f"已终止办理，材料交还已记下，{resident}。这件委托已结束。"
     if key == "evaluate":
-        return "评价已登记，并标明是您代为登记的。"
+        return "评价已登记，并标明是您代为登记的。这件委托已办完，到期后自动归档。"
     return None
 
 
