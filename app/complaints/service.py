@@ -12,7 +12,8 @@ from app.entrustments import service as entrustments
 from app.entrustments.workflow import ActorKind
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Complaint, ComplaintStatus, Region, RegionLevel, Resident
-from app.notifications.task_force import TaskForceKind, tell_task_force
+from app.notifications.outbox import Kind
+from app.notifications.task_force import tell_task_force
 from app.privacy import normalize_phone, phone_is_valid
 
 MAX_TEXT = 1000
@@ -60,7 +61,7 @@ def file_complaint(session: Session, actor: Actor, *, text: str, name: str, phon
     session.flush()
     payload = {"complaint_id": complaint.id, "number": case.number if case else None, "village": village.name,
                "resident_name": name, "text": text, "created_at": complaint.created_at.isoformat()}
-    tell_task_force(session, TaskForceKind.COMPLAINT, village.parent_id, str(complaint.id), payload,
+    tell_task_force(session, Kind.TOWNSHIP_COMPLAINT, village.parent_id, str(complaint.id), payload,
                     case.id if case else None)
     return complaint
 

@@ -12,7 +12,8 @@ from app.entrustments import service
 from app.entrustments.workflow import OPEN, STATUS_LABELS, ActorKind
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentEvent
-from app.notifications.task_force import TaskForceKind, tell_task_force
+from app.notifications.outbox import Kind
+from app.notifications.task_force import tell_task_force
 
 EVENT_KIND = "reassignment_requested"
 MAX_REASON = 500
@@ -40,6 +41,6 @@ def request_reassignment(session: Session, actor: Actor, entrustment_id: int, re
     payload = {"number": case.number, "matter": case.matter.name, "village": case.village.name,
                "resident_name": case.resident_name, "helper_name": case.helper.name if case.helper else None,
                "secretary_name": actor.name, "reason": reason, "requested_at": event.created_at.isoformat()}
-    tell_task_force(session, TaskForceKind.REASSIGNMENT_REQUESTED, case.village.parent_id,
+    tell_task_force(session, Kind.TOWNSHIP_REASSIGNMENT_REQUESTED, case.village.parent_id,
                     f"{case.id}:{event.id}", payload, case.id)
     return event

@@ -34,6 +34,8 @@ class Kind(enum.StrEnum):
     SECRETARY_ESCALATION = "secretary_escalation"
     TOWNSHIP_ESCALATION = "township_escalation"
     TOWNSHIP_UNROUTED = "township_unrouted"
+    TOWNSHIP_COMPLAINT = "township_complaint"
+    TOWNSHIP_REASSIGNMENT_REQUESTED = "township_reassignment_requested"
     WEEKLY_DIGEST = "weekly_digest"
     QUARTERLY_REPORT_DUE = "quarterly_report_due"
 

@@ -137,7 +137,8 @@ def context(payload: dict[str, Any]) -> dict[str, str]:
         "stage": "已送窗口" if event.get("window_name") else "办理中",
         "now": _time_text(now()),
     }
-    for key in ("submitted_at", "acceptance_due_on", "due_on", "completed_at", "deadline", "rectification_due_on"):
+    for key in ("submitted_at", "acceptance_due_on", "due_on", "completed_at", "deadline", "rectification_due_on",
+                "created_at", "requested_at"):
         source = payload.get(key) or event.get(key)
         values[key] = _time_text(source) if source else ""
     return _Blank({k: str(v) for k, v in values.items() if v is not None})

@@ -35,6 +35,7 @@ from app.models import (
     StaffMember,
 )
 from app.notifications.outbox import Kind, enqueue
+from app.notifications.task_force import tell_task_force
 
 CLOCK_LABELS = {"acceptance": "受理时限", "processing": "办理时限", "progress": "进度反馈", "rectification": "整改时限"}
 EVALUATION_REMINDER_AFTER = timedelta(days=2)
@@ -137,13 +138,7 @@ def _ladder(session: Session, calendar: WorkCalendar, today: date, report: Sweep
 
 def _tell_township(session: Session, township_id: int | None, key: str, payload: dict[str, Any],
                    entrustment_id: int | None) -> int:
-    told = 0
-    for member in _task_force(session, township_id):
-        if enqueue(session, Kind.TOWNSHIP_ESCALATION, dedupe_key=f"{key}:{member.id}", recipient_kind="staff",
-                   recipient_id=member.id, recipient_openid=member.openid, payload=payload,
-                   entrustment_id=entrustment_id):
-            told += 1
-    return told
+    return len(tell_task_force(session, Kind.TOWNSHIP_ESCALATION, township_id, key, payload, entrustment_id))
 
 
 def _rectifications(session: Session, today: date, report: SweepReport) -> None:

@@ -1,26 +1,25 @@
-"""Notices for a township task force (工作专班) that no workflow action writes: complaints and village
-secretaries' requests to reassign a case. One outbox row per active member; a township with no member
-registered yet gets one row addressed to the township, so the console still lists it."""
+"""Notices for a township task force (工作专班): escalations, complaints and village secretaries'
+requests to reassign a case. One outbox row per active member; a township with no member registered
+yet gets one row addressed to the township, which fails visibly (no WeChat) in the failed-delivery
+list rather than vanishing."""
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.models import OutboxMessage, OutboxStatus, StaffMember
+from app.models import OutboxMessage, StaffMember
+from app.notifications.outbox import Kind, enqueue
 
 
-class TaskForceKind(enum.StrEnum):
-    COMPLAINT = "township_complaint"
-    REASSIGNMENT_REQUESTED = "township_reassignment_requested"
-
-
-def tell_task_force(session: Session, kind: TaskForceKind, township_id: int, key: str, payload: dict[str, Any],
+def tell_task_force(session: Session, kind: Kind, township_id: int | None, key: str, payload: dict[str, Any],
                     entrustment_id: int | None) -> list[OutboxMessage]:
+    """Write ``kind`` to every member of the township's task force; ``key`` names the occasion, so
+    the same occasion is written once."""
+    if township_id is None:
+        return []
     members = session.scalars(
         select(StaffMember).where(StaffMember.region_id == township_id, StaffMember.active.is_(True))
         .order_by(StaffMember.id)
@@ -29,12 +28,9 @@ def tell_task_force(session: Session, kind: TaskForceKind, township_id: int, key
         [("staff", m.id, m.openid) for m in members] or [("township", township_id, None)]
     )
     rows = [
-        OutboxMessage(kind=kind.value, dedupe_key=f"{kind.value}:{key}:{recipient_kind}:{recipient_id}",
-                      recipient_kind=recipient_kind, recipient_id=recipient_id, recipient_openid=openid,
-                      entrustment_id=entrustment_id, payload=payload, status=OutboxStatus.PENDING,
-                      next_attempt_at=clock.now())
+        enqueue(session, kind, dedupe_key=f"{kind.value}:{key}:{recipient_kind}:{recipient_id}",
+                recipient_kind=recipient_kind, recipient_id=recipient_id, recipient_openid=openid,
+                payload=payload, entrustment_id=entrustment_id)
         for recipient_kind, recipient_id, openid in recipients
     ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return [row for row in rows if row is not None]
