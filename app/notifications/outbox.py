@@ -9,6 +9,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -51,7 +52,10 @@ def enqueue(
     payload: dict[str, Any],
     entrustment_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Add one notification unless one with the same dedupe key exists; returns the new row."""
+    """Add one notification unless one with the same dedupe key exists; returns the new row.
+
+    Two workers sweeping at once may both decide to write the same reminder: the unique dedupe key
+    lets one insert win, and the other's savepoint rolls back alone, leaving its sweep going."""
     existing = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return None
@@ -66,6 +70,9 @@ def enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=clock.now(),
     )
-    session.add(message)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
     return message

@@ -209,3 +209,35 @@ def test_old_retry_records_and_expired_dialogues_are_pruned(db: Session, at: Mov
     at("2026-11-09T09:00")
     assert run_sweeps(db).pruned == 1
     assert db.scalar(select(InboundMessage)) is None
+
+
+def test_two_sweeps_at_once_write_each_reminder_once(db: Session, at: MoveTo) -> None:
+    """Both workers decide to warn; the unique dedupe key keeps one row and neither sweep fails."""
+    import threading
+
+    from app.db import unit_of_work
+
+    world = make_world(db)
+    at("2026-11-23T09:00")
+    submit(db, world)
+    db.commit()
+    at("2026-11-25T09:00")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            with unit_of_work() as session:
+                barrier.wait()
+                run_sweeps(session)
+        except BaseException as exc:  # noqa: BLE001 - the test reports whatever a sweep raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.expire_all()
+    assert _sent_to(db, "helper_overdue") == [("helper", world.helper.id)]
