@@ -31,6 +31,7 @@ from app.entrustments.workflow import RULES, Action, ActorKind, allowed_actions
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.helpers import calls, workbench
 from app.models import AttachmentKind, Entrustment, RatingLevel, RatingSource
+from app.notifications import delivery
 from app.web import helper_texts as texts
 from app.web import lookups
 from app.web.forms import invalid_from, read_photos
@@ -95,7 +96,8 @@ def case_page(request: Request, session: Session, visitor: Visitor, case_id: int
         texts=texts, done=texts.done_message(done, case) if done else None, actions=actions, Action=Action,
         clock=workbench.clock_of(case), timeline=service.timeline(session, case),
         photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
-        township=township, levels=[level.value for level in RatingLevel], today=clock.today(),
+        deliveries=delivery.for_case(session, case.id), township=township,
+        levels=[level.value for level in RatingLevel], today=clock.today(),
         now=clock.now().astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M"), mine=case.helper_id == actor.helper_id,
         open_action=open_action or _first_to_open(actions),
         values=values or {}, errors=errors or {},

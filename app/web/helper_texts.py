@@ -6,7 +6,7 @@ from datetime import date
 
 from app.entrustments.workflow import Action
 from app.helpers.workbench import Clock
-from app.models import Channel, Entrustment, EntrustmentEvent, VisitReason
+from app.models import Channel, Entrustment, EntrustmentEvent, OutboxMessage, OutboxStatus, VisitReason
 from app.web.pages import day
 
 CHANNEL_LABELS = {
@@ -148,3 +148,47 @@ def event_line(event: EntrustmentEvent) -> str:
     if kind == "archive":
         return "归档"
     return kind
+
+
+NOTICE_KINDS = {
+    "helper_new_case": "新委托提醒",
+    "helper_supplement_received": "补交材料提醒",
+    "helper_termination_requested": "终止申请提醒",
+    "helper_deadline_warning": "时限预警",
+    "helper_overdue": "超期提醒",
+    "helper_bad_rating": "差评整改提醒",
+    "resident_receipt": "委托回执",
+    "resident_accepted": "受理通知",
+    "resident_supplement_needed": "补正材料通知",
+    "resident_declined": "不予受理通知",
+    "resident_progress": "进度通知",
+    "resident_completed": "办结通知",
+    "resident_evaluation_invitation": "评价邀请",
+    "resident_evaluation_reminder": "评价提醒",
+    "resident_terminated": "终止通知",
+    "secretary_escalation": "超期上报（村书记）",
+    "township_escalation": "超期上报（乡镇专班）",
+    "township_unrouted": "无人接单提醒",
+    "township_complaint": "投诉提醒",
+    "township_reassignment_requested": "改派申请",
+}
+RECIPIENTS = {"resident": "委托人", "helper": "帮办员", "secretary": "村（社区）书记", "staff": "乡镇工作专班",
+              "township": "乡镇工作专班"}
+DELIVERY_STATUS = {
+    "pending": "等待发送",
+    "sending": "正在发送",
+    "sent": "已发出",
+    "delivered": "已送达",
+    "failed_temporary": "发送失败，稍后重试",
+    "failed_permanent": "未能送达",
+}
+
+
+def delivery_line(message: OutboxMessage) -> str:
+    """One notification as staff read it: what, to whom, and whether it arrived."""
+    kind = NOTICE_KINDS.get(message.kind, message.kind)
+    who = RECIPIENTS.get(message.recipient_kind, message.recipient_kind)
+    status = DELIVERY_STATUS.get(message.status.value, message.status.value)
+    if message.status is OutboxStatus.FAILED_PERMANENT and (message.last_error or "").startswith("改为电话告知"):
+        status = "微信发不到，已转为电话告知"
+    return f"{kind} → {who}：{status}"

@@ -14,6 +14,7 @@ from app.entrustments import attachments, reassignment, service
 from app.entrustments.workflow import OPEN
 from app.errors import InvalidInput
 from app.helpers import workbench
+from app.notifications import delivery
 from app.web import helper_texts as texts
 from app.web import lookups
 from app.web.helper import case_for_staff
@@ -47,7 +48,8 @@ def _case_page(request: Request, session: Session, visitor: Visitor, case_id: in
     return render(request, "secretary/case.html", status=422 if errors else 200, title=f"办件 {case.number}",
                   case=case, texts=texts, clock=workbench.clock_of(case), timeline=service.timeline(session, case),
                   photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
-                  can_request=case.status in OPEN, done=texts.REASSIGNMENT_DONE if done else None,
+                  deliveries=delivery.for_case(session, case.id), can_request=case.status in OPEN,
+                  done=texts.REASSIGNMENT_DONE if done else None,
                   values=values or {}, errors=errors or {})
 
 

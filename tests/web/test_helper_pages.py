@@ -22,6 +22,7 @@ from app.models import (
     Handover,
     Matter,
     OutboxMessage,
+    OutboxStatus,
     ProgressNote,
     RatingSource,
     Resident,
@@ -275,3 +276,17 @@ def test_the_workbench_is_for_helpers_only(site: Site, world: World) -> None:
     page = resident.get("/h5/helper")
     assert page.status_code == 403 and "只有帮办代办员能打开" in page.text
     assert signed_in(site, SECRETARY).get("/h5/helper").status_code == 200
+
+
+def test_the_case_page_shows_which_messages_went_out_and_whether_they_arrived(
+        helper: httpx.Client, world: World, db: Session) -> None:
+    case = new_case(db, world)
+    rows = {m.kind: m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.entrustment_id == case.id))}
+    rows["resident_receipt"].status = OutboxStatus.DELIVERED
+    rows["helper_new_case"].status = OutboxStatus.FAILED_PERMANENT
+    rows["helper_new_case"].last_error = "改为电话告知：委托人未关注公众号"
+    db.commit()
+    page = helper.get(f"/h5/helper/cases/{case.id}").text
+    assert "消息通知" in page
+    assert "委托回执 → 委托人：已送达" in page
+    assert "新委托提醒 → 帮办员：微信发不到，已转为电话告知" in page
