@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 from fastapi import UploadFile
 from pydantic import ValidationError
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
 from app.entrustments.workflow import FIELD_LABELS
 from app.errors import InvalidInput
+from app.web.pages import PAGE_HEADERS, came_from, templates
 
 LABELS = {
     **FIELD_LABELS,
@@ -25,6 +27,9 @@ LABELS = {
     "note": "说明",
     "comment": "评价意见",
 }
+
+PHOTO_LIMITS = (f"每张照片不超过 {MAX_PHOTO_BYTES // (1024 * 1024)}MB，只收 JPG、PNG、WebP 格式，"
+                f"一次最多 {MAX_PHOTOS_AT_ONCE} 张。")
 
 # Every photo a form may carry, plus room for its text fields.
 MAX_BODY_BYTES = MAX_PHOTOS_AT_ONCE * MAX_PHOTO_BYTES + 1024 * 1024
@@ -107,14 +112,11 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         megabytes = MAX_PHOTO_BYTES // (1024 * 1024)
-        page = HTMLResponse(
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>照片太大</title></head>'
-            '<body style="font-size:20px;line-height:1.6;padding:16px">'
-            f"<p>照片太大或太多了。每次最多 {MAX_PHOTOS_AT_ONCE} 张，每张不超过 {megabytes}MB。</p>"
-            "<p>请返回上一页，少选几张，或在微信里选照片时不要勾选“原图”，再提交一次。</p></body></html>",
-            status_code=413,
-        )
+        message = (f"照片太大或太多了。每次最多 {MAX_PHOTOS_AT_ONCE} 张，每张不超过 {megabytes}MB。"
+                   "请返回上一页，少选几张，或在微信里选照片时不要勾选“原图”，再提交一次。")
+        html = templates.get_template("error.html").render(title="照片太大", message=message, csrf="",
+                                                         back=came_from(Request(scope)))
+        page = HTMLResponse(html, status_code=413, headers=PAGE_HEADERS)
         await page(scope, receive, send)
 
 

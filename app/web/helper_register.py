@@ -48,7 +48,7 @@ def _register_page(request: Request, session: Session, visitor: Visitor, *, visi
     ordered = sorted(lookups.matters(session), key=lambda m: order.index(m.category))
     grouped = [(category.value, list(items)) for category, items in groupby(ordered, key=lambda m: m.category)]
     return render(request, "helper/register.html", status=422 if errors else 200, title="登记委托",
-                  village=lookups.region_by_id(session, helper.village_id), visit=visit, channels=CHANNELS,
+                  village=lookups.region_by_id(session, helper.village_id), visit=visit, channels=CHANNELS, texts=texts,
                   matters=grouped, values={**defaults, **(values or {})}, errors=errors or {})
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from app.entrustments.workflow import Action
 from app.helpers.workbench import Clock
 from app.models import Channel, Entrustment, EntrustmentEvent, OutboxMessage, OutboxStatus, VisitReason
+from app.web.forms import PHOTO_LIMITS as PHOTO_LIMITS
 from app.web.pages import day
 
 CHANNEL_LABELS = {

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from app import clock
 from app.config import get_settings
+from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
 from app.errors import AppError, InvalidInput, NotFound
 from app.privacy import mask_phone
@@ -75,6 +76,8 @@ templates.env.filters["moment"] = moment
 templates.env.filters["masked"] = mask_phone
 templates.env.globals["static_url"] = static_url
 templates.env.globals["STATUS_LABELS"] = STATUS_LABELS
+templates.env.globals["MAX_PHOTO_BYTES"] = MAX_PHOTO_BYTES
+templates.env.globals["MAX_PHOTOS_AT_ONCE"] = MAX_PHOTOS_AT_ONCE
 
 
 # Pages hold personal data: never cached, never framed, only this site's own scripts, styles and pictures.

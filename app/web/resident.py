@@ -14,7 +14,7 @@ from app.complaints import service as complaints
 from app.entrustments import attachments, service
 from app.entrustments.schemas import EvaluateIn, RequestTerminationIn, SubmitIn, SupplementIn
 from app.entrustments.workflow import Action, allowed_actions
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import AssistanceCategory, AttachmentKind, Channel, RatingLevel, RatingSource
 from app.web import lookups
 from app.web import resident_texts as texts
@@ -132,17 +132,22 @@ def my_cases(request: Request, session: SessionDep, visitor: VisitorDep) -> Resp
 
 
 def _case_page(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, *, done: str | None = None,
-               values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Response:
+               refused: Action | None = None, values: dict[str, Any] | None = None,
+               errors: dict[str, str] | None = None) -> Response:
     actor = as_resident(visitor)
     case = service.get(session, actor, case_id)
     flagged = case.termination_requested_at is not None
     allowed = allowed_actions(case.status, flagged)
-    events = [(e, texts.timeline_line(e, case)) for e in service.timeline(session, case)]
+    history = service.timeline(session, case)
+    events = [(e, texts.timeline_line(e, case)) for e in history]
+    evaluation = lookups.evaluation(session, case)
     return render(
-        request, "resident/case.html", status=422 if errors else 200, title=f"办件 {case.number}", case=case,
-        texts=texts, done=texts.done_message(done, case) if done else None,
+        request, "resident/case.html", status=422 if errors else 409 if refused else 200, title=f"办件 {case.number}",
+        case=case, texts=texts, done=texts.done_message(done, case, evaluation) if done else None,
+        refusal=texts.refusal(refused, case, evaluation) if refused else None,
         timeline=[(e, line) for e, line in events if line], photos=attachments.for_case(session, case),
-        evaluation=lookups.evaluation(session, case), can_supplement=Action.SUPPLEMENT in allowed,
+        evaluation=evaluation, can_supplement=Action.SUPPLEMENT in allowed,
+        supplement_note=texts.supplement_note(history),
         can_cancel=Action.REQUEST_TERMINATION in allowed and not flagged, can_rate=Action.EVALUATE in allowed,
         levels=[(level.value, texts.RATING_HINTS[level.value]) for level in RatingLevel],
         values=values or {}, errors=errors or {},
@@ -177,12 +182,16 @@ def supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_
     except InvalidInput as exc:
         return _case_page(request, session, visitor, case_id, values={"note": note},
                           errors={exc.field: exc.message})
+    except Conflict:
+        return _case_page(request, session, visitor, case_id, refused=Action.SUPPLEMENT)
     return see_other(f"/h5/cases/{case_id}?done=supplement")
 
 
 @router.get("/cases/{case_id}/cancel")
 def cancel_form(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int) -> Response:
     case = service.get(session, as_resident(visitor), case_id)
+    if case.termination_requested_at is not None or Action.REQUEST_TERMINATION not in allowed_actions(case.status):
+        return _case_page(request, session, visitor, case_id, refused=Action.REQUEST_TERMINATION)
     return render(request, "resident/cancel.html", title="取消委托", case=case, reasons=CANCEL_REASONS,
                   promise=texts.CANCEL_PROMISE, values={}, errors={})
 
@@ -191,6 +200,8 @@ def cancel_form(request: Request, session: SessionDep, visitor: VisitorDep, case
 def cancel(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, reason: Text = "",
            detail: Text = "", confirmed: Text = "") -> Response:
     actor = as_resident(visitor)
+    if service.get(session, actor, case_id).termination_requested_at is not None:
+        return _case_page(request, session, visitor, case_id, refused=Action.REQUEST_TERMINATION)
     try:
         if reason not in CANCEL_REASONS:
             raise InvalidInput("reason", "请选一个取消的原因。")
@@ -203,6 +214,8 @@ def cancel(request: Request, session: SessionDep, visitor: VisitorDep, case_id: 
             raise invalid_from(exc) from None
         with session.begin_nested():
             service.transition(session, actor, case_id, Action.REQUEST_TERMINATION, data)
+    except Conflict:
+        return _case_page(request, session, visitor, case_id, refused=Action.REQUEST_TERMINATION)
     except InvalidInput as exc:
         case = service.get(session, actor, case_id)
         return render(request, "resident/cancel.html", status=422, title="取消委托", case=case,
@@ -222,6 +235,8 @@ def rate(request: Request, session: SessionDep, visitor: VisitorDep, case_id: in
             raise InvalidInput("level", "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。") from None
         with session.begin_nested():
             service.transition(session, actor, case_id, Action.EVALUATE, data)
+    except Conflict:
+        return _case_page(request, session, visitor, case_id, refused=Action.EVALUATE)
     except InvalidInput as exc:
         return _case_page(request, session, visitor, case_id, values={"level": level, "comment": comment},
                           errors={exc.field: exc.message})
@@ -244,8 +259,9 @@ def _complain_page(request: Request, session: SessionDep, visitor: VisitorDep, *
     if place is None and not village_code and resident is not None:
         place = lookups.region_by_id(session, resident.village_id)
     defaults = {"name": resident.name if resident else "", "phone": resident.phone if resident else ""}
+    township = lookups.region_by_id(session, place.parent_id) if place else None
     return render(request, "resident/complain.html", status=422 if errors else 200, title="我要投诉", case=case,
-                  village=place, values={**defaults, **(values or {})}, errors=errors or {})
+                  village=place, township=township, values={**defaults, **(values or {})}, errors=errors or {})
 
 
 @router.post("/complain", dependencies=[FormChecked])

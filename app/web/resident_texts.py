@@ -5,12 +5,23 @@ Plain words, no internal status names; each message says what happened and what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from app.entrustments.workflow import STATUS_LABELS
+from app.entrustments.effects import RECTIFICATION_WORKING_DAYS
+from app.entrustments.workflow import OPEN, Action
 from app.helpers.workbench import clock_of
-from app.models import AssistanceCategory, Entrustment, EntrustmentEvent, EntrustmentStatus, Helper
+from app.models import (
+    AssistanceCategory,
+    Entrustment,
+    EntrustmentEvent,
+    EntrustmentStatus,
+    Evaluation,
+    Helper,
+    RatingSource,
+)
 from app.privacy import mask_phone
+from app.web.forms import PHOTO_LIMITS
 from app.web.pages import day
 
 CATEGORY_LABELS: dict[AssistanceCategory, str] = {
@@ -29,7 +40,7 @@ CONSENT = ("我同意：帮办员为办这件事，可以查看和使用我（�
            "这些信息只用于这次办理，不会给别人，办完后按规定存档。")
 
 FREE = "帮办代办全程免费，不收任何费用。"
-PHOTO_HINT = "可以不传。每张照片不超过 8MB，只收 JPG、PNG、WebP 格式；帮办员上门时也可以当面收材料。"
+PHOTO_HINT = f"可以不传。{PHOTO_LIMITS}帮办员上门时也可以当面收材料。"
 CANCEL_PROMISE = "取消后，帮办员会和您联系，把您交给他的材料原样还给您。"
 
 RELATIONS = ("配偶", "父母", "子女", "兄弟姐妹", "孙子女", "其他亲属")
@@ -49,19 +60,45 @@ def helper_line(helper: Helper | None) -> str:
     return f"帮办员{helper.name}（电话 {helper.phone}）"
 
 
+# Status in the resident's words (the official names, e.g. 待补正材料, are for staff and ledgers).
+STATUS_WORDS: dict[EntrustmentStatus, str] = {
+    EntrustmentStatus.SUBMITTED: "等帮办员联系",
+    EntrustmentStatus.AWAITING_SUPPLEMENT: "还需要补材料",
+    EntrustmentStatus.ACCEPTED: "已受理，正在办",
+    EntrustmentStatus.IN_PROGRESS: "正在办理",
+    EntrustmentStatus.COMPLETED: "办好了，请评价",
+    EntrustmentStatus.EVALUATED: "办好了，已评价",
+    EntrustmentStatus.ARCHIVED: "办好了",
+    EntrustmentStatus.DECLINED: "不能代办",
+    EntrustmentStatus.TERMINATED: "已终止办理",
+}
+
+
+def _cancelling(case: Entrustment) -> bool:
+    return case.termination_requested_at is not None and case.status in OPEN
+
+
 def status_words(case: Entrustment) -> str:
-    words = STATUS_LABELS[case.status]
-    if case.termination_requested_at is not None and case.status not in (EntrustmentStatus.TERMINATED,):
-        return f"{words}（您已申请取消）"
-    return words
+    return "已申请取消，等帮办员联系" if _cancelling(case) else STATUS_WORDS[case.status]
+
+
+def your_turn(case: Entrustment) -> str | None:
+    """What the resident is asked to do now, for the list of cases; None when it is the helper's turn."""
+    if case.status is EntrustmentStatus.AWAITING_SUPPLEMENT and not _cancelling(case):
+        return "需要您：补交材料，点开看缺什么"
+    if case.status is EntrustmentStatus.COMPLETED:
+        return "需要您：给帮办员的服务评个价"
+    return None
+
+
+def for_whom(case: Entrustment) -> str:
+    return f"{case.beneficiary_name}（您的{case.beneficiary_relation}）" if case.beneficiary_name else ""
 
 
 def next_step(case: Entrustment) -> str:
     """What happens next, and when, for the case as it stands."""
     who = f"帮办员{case.helper.name}" if case.helper else "乡镇（街道）工作专班"
-    if case.termination_requested_at is not None and case.status not in (
-            EntrustmentStatus.TERMINATED, EntrustmentStatus.COMPLETED, EntrustmentStatus.EVALUATED,
-            EntrustmentStatus.ARCHIVED, EntrustmentStatus.DECLINED):
+    if _cancelling(case):
         return f"您已申请取消。{who}会和您联系，把材料还给您后终止办理。"
     status = case.status
     if status is EntrustmentStatus.SUBMITTED:
@@ -86,7 +123,7 @@ def next_step(case: Entrustment) -> str:
     return "已经终止办理，材料已经还给您。如果还有别的事，可以再委托。"
 
 
-def done_message(key: str, case: Entrustment) -> str | None:
+def done_message(key: str, case: Entrustment, evaluation: Evaluation | None = None) -> str | None:
     """The banner after an action: what happened, then what comes next."""
     if key == "submit":
         return f"委托已提交，编号 {case.number}。{next_step(case)}"
@@ -95,8 +132,40 @@ def done_message(key: str, case: Entrustment) -> str | None:
     if key == "cancel":
         return f"已申请取消。{CANCEL_PROMISE}"
     if key == "rate":
+        if evaluation is not None and evaluation.level.is_bad:
+            return (f"谢谢您的评价，已经记下。您对这次服务不满意，乡镇（街道）工作专班会查看，"
+                    f"督促帮办员在 {RECTIFICATION_WORKING_DAYS} 个工作日内整改。")
         return "谢谢您的评价！您的评价已经记下，乡镇（街道）会定期查看。"
     return None
+
+
+RATE_ONCE = "每件委托只评价一次，提交后不能再改。"
+
+RATED_BY = {
+    RatingSource.PHONE: "您在电话里告诉帮办员的，由帮办员代为登记",
+    RatingSource.VISIT: "帮办员上门时您当面说的，由帮办员代为登记",
+}
+
+
+def refusal(action: Action, case: Entrustment, evaluation: Evaluation | None) -> str:
+    """Why a step the resident tried can no longer be taken, politely, and what stands instead."""
+    if action is Action.EVALUATE and evaluation is not None:
+        return (f"这件委托已经评价过了（{evaluation.level.value}），每件委托只评价一次。"
+                "如果对服务还有意见，可以点下面的“对服务不满意，我要投诉”。")
+    if action is Action.EVALUATE:
+        return "还没有办好，办好以后才能评价。"
+    if action is Action.REQUEST_TERMINATION and _cancelling(case):
+        return f"您已经申请过取消了。{CANCEL_PROMISE}"
+    if action is Action.REQUEST_TERMINATION:
+        return f"这件委托现在是“{status_words(case)}”，不能再取消了。"
+    return f"现在不需要补交材料了，这件委托是“{status_words(case)}”。有材料要给帮办员，请直接打电话给他（她）。"
+
+
+def supplement_note(events: Sequence[EntrustmentEvent]) -> str | None:
+    """What the helper added to the one-time list of missing materials, if anything."""
+    asked = [e for e in events if e.kind == "request_supplement"]
+    note = (asked[-1].details or {}).get("note") if asked else None
+    return note if isinstance(note, str) and note.strip() else None
 
 
 def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
@@ -111,7 +180,8 @@ def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
         due = details.get("due_on")
         return f"帮办员受理了，承诺{day(date.fromisoformat(due))}前办结" if due else "帮办员受理了"
     if kind == "request_supplement":
-        return "帮办员告诉您还缺：" + "、".join(details.get("missing_materials") or [])
+        note = f"（说明：{details['note']}）" if details.get("note") else ""
+        return "帮办员告诉您还缺：" + "、".join(details.get("missing_materials") or []) + note
     if kind == "supplement":
         return "补交了材料" + (f"：{'、'.join(details['materials'])}" if details.get("materials") else "")
     if kind == "decline":

@@ -36,9 +36,11 @@ class World:
 
 
 def make_world(db: Session) -> World:
-    """垫江县 with 桂溪街道 (桂北社区, 明月社区) and 澄溪镇 (澄溪村), the reviewed matter catalog, helper 王芳 and
+    """垫江县 with 桂溪街道 (桂北社区, 明月社区; complaint phone 023-74221234) and 澄溪镇 (澄溪村), the reviewed
+    matter catalog, helper 王芳 and
     secretary 张书记 in 桂北社区, and helper 孙立 in 澄溪村 — committed, so the live server sees them."""
     tree = create_tree(db)
+    tree["guixi"].complaint_phone = "023-74221234"
     sync_catalog(db)
     helper = create_helper(db, tree["guibei"], "王芳", openid=HELPER)
     secretary = create_helper(db, tree["guibei"], "张书记", openid=SECRETARY, is_secretary=True)

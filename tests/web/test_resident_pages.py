@@ -151,8 +151,11 @@ def test_a_photo_over_the_size_limit_is_refused(resident: httpx.Client, db: Sess
 def test_a_request_body_beyond_every_limit_is_cut_off(resident: httpx.Client, db: Session) -> None:
     huge = b"\xff\xd8\xff" + b"\x00" * (60 * 1024 * 1024)
     page = resident.post("/h5/entrust", data=filled(entrust_form(resident)),
-                         files=[("photos", ("huge.jpg", huge, "image/jpeg"))])
+                         files=[("photos", ("huge.jpg", huge, "image/jpeg"))],
+                         headers={"referer": f"{resident.base_url}/h5/entrust?village={GUIBEI}&matter=linshi-zhengwu"})
     assert page.status_code == 413 and "照片太大或太多" in page.text
+    assert "bangban.css" in page.text and page.headers["cache-control"] == "no-store"
+    assert 'href="/h5/entrust?village=500231001001&amp;matter=linshi-zhengwu">返回上一页' in page.text
     assert count(db, Entrustment) == 0
 
 
@@ -256,14 +259,18 @@ def test_a_completed_case_is_rated_once(resident: httpx.Client, world: World, db
     evaluation = db.scalar(select(Evaluation))
     assert evaluation is not None and evaluation.source is RatingSource.RESIDENT and evaluation.comment == "王芳很耐心"
     twice = resident.post(f"/h5/cases/{case.id}/rate", data={"csrf": csrf_of(page), "level": "不满意"})
-    assert twice.status_code == 409 and "不能「评价」" in twice.text
+    assert twice.status_code == 409
+    assert "这件委托已经评价过了（满意），每件委托只评价一次" in twice.text and "我要投诉" in twice.text
+    assert "不能「评价」" not in twice.text and "请给这次服务评个价" not in twice.text
     assert count(db, Evaluation) == 1
+    assert db.scalar(select(Evaluation.level)).value == "满意"  # type: ignore[union-attr]
 
 
 def test_a_complaint_goes_to_the_township_task_force(resident: httpx.Client, world: World, db: Session) -> None:
     first = resident.get("/h5/complain")
     assert "先选择您所在的村（社区）" in first.text
     page = resident.get("/h5/complain", params={"village": GUIBEI}).text
+    assert "也可以打桂溪街道的监督电话" in page and 'href="tel:023-74221234"' in page
     empty = resident.post("/h5/complain", data={"csrf": csrf_of(page), "village_code": GUIBEI, "text": "",
                                                 "name": "李秀英", "phone": "13800138000"})
     assert empty.status_code == 422 and "请写下您要投诉的事情" in empty.text

@@ -82,6 +82,9 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     templates = {kind: entry.template_id for kind, entry in load_catalog().kinds.items()}
     li = phone(browser).new_page()
     wang = phone(browser).new_page()
+    dialogs: list[str] = []
+    for page in (li, wang):
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     # 李秀英 scans the poster: WeChat opens the entrust page, which first learns her openid.
     li.goto(f"{site.url}/h5/entrust?village={GUIBEI}")
@@ -105,7 +108,7 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     li.get_by_role("button", name="确认提交委托").click()
     expect(li.locator(".notice-ok")).to_contain_text("委托已提交，编号 DJ")
     expect(li.locator(".notice-ok")).to_contain_text("帮办员王芳会在")
-    expect(li.locator(".badge")).to_have_text("待受理")
+    expect(li.locator(".badge")).to_have_text("等帮办员联系")
     snap(li, "story-03-submitted")
     case = db.scalar(select(Entrustment))
     assert case is not None and case.number is not None
@@ -135,7 +138,7 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     # 李秀英 taps her message, sees the one missing material, and photographs it.
     li.goto(link_sent_to(site, RESIDENT, templates["resident_supplement_needed"]))
     expect(li).to_have_url(opened(site, f"/h5/cases/{case_id}"))
-    expect(li.locator(".badge")).to_have_text("待补正材料")
+    expect(li.locator(".badge")).to_have_text("还需要补材料")
     expect(li.get_by_text("还缺这些材料（一次告诉您）")).to_be_visible()
     expect(li.get_by_text("1. 居民身份证")).to_be_visible()
     li.set_input_files("input[name=photos]", files=[{"name": "身份证.png", "mimeType": "image/png",
@@ -143,13 +146,13 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     snap(li, "story-05-supply")
     li.get_by_role("button", name="提交补交的材料").click()
     expect(li.locator(".notice-ok")).to_contain_text("补交的材料已提交")
-    expect(li.locator(".badge")).to_have_text("待受理")
+    expect(li.locator(".badge")).to_have_text("等帮办员联系")
     assert outbox(db, case_id)[-1] == ("helper_supplement_received", HELPER)
     deliver(site)
 
     # 王芳 sees the photo arrive, accepts, then completes.
     wang.goto(link_sent_to(site, HELPER, templates["helper_supplement_received"]))
-    expect(wang.locator(".timeline")).to_contain_text("李秀英补交材料：居民身份证")
+    expect(wang.locator(".timeline.events")).to_contain_text("李秀英补交材料：居民身份证")
     expect(wang.locator(".photos img")).to_have_count(2)
     wang.locator("summary", has_text="材料齐全，受理").click()
     wang.get_by_role("button", name="受理", exact=True).click()
@@ -168,7 +171,7 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
 
     # 李秀英 taps the invitation to rate, and rates 满意.
     li.goto(link_sent_to(site, RESIDENT, templates["resident_evaluation_invitation"]))
-    expect(li.locator(".badge")).to_have_text("已办结")
+    expect(li.locator(".badge")).to_have_text("办好了，请评价")
     expect(li.get_by_text("临时救助 2000 元已批准，打到李秀英的银行卡").first).to_be_visible()
     expect(li.get_by_text("请给这次服务评个价")).to_be_visible()
     li.locator("label.choice", has=li.locator('input[value="满意"]')).click()
@@ -176,7 +179,7 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     snap(li, "story-07-rate")
     li.get_by_role("button", name="提交评价").click()
     expect(li.locator(".notice-ok")).to_contain_text("谢谢您的评价")
-    expect(li.locator(".badge")).to_have_text("已评价")
+    expect(li.locator(".badge")).to_have_text("办好了，已评价")
     expect(li.get_by_text("请给这次服务评个价")).to_have_count(0)
     timeline = li.locator(".timeline li")
     expect(timeline).to_have_text([
@@ -207,7 +210,12 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     wang.goto(f"{site.url}/h5/helper")
     expect(wang.get_by_text("暂时没有待办")).to_be_visible()
     li.goto(f"{site.url}/h5/cases")
-    expect(li.locator(".cell-link", has_text=number)).to_contain_text("已评价")
+    expect(li.locator(".cell-link", has_text=number)).to_contain_text("办好了，已评价")
+    wang.goto(f"{site.url}/h5/helper/cases/{case_id}")
+    expect(wang.locator(".badge").first).to_have_text("已评价")
+    expect(wang.get_by_text("王芳很耐心")).to_be_visible()
+    expect(wang.locator(".timeline.events")).to_contain_text("评价：满意（委托人本人）")
+    assert dialogs == []  # no alert, confirm or prompt anywhere on the way
 
 
 def test_in_the_browser_strangers_are_sent_to_wechat_first_and_then_see_nothing(

@@ -26,16 +26,33 @@
       fields.hidden = !chosen || chosen.value !== "family";
     }
   }
+  // Say at once how many photos were chosen and which the server will refuse (it checks again).
+  function describePhotos(input) {
+    var field = input.closest(".field");
+    var note = field && field.querySelector("[data-file-count]");
+    if (!note) { return; }
+    var files = Array.prototype.slice.call(input.files || []);
+    var maxBytes = Number(input.dataset.maxBytes || 0);
+    var maxCount = Number(input.dataset.maxCount || 0);
+    var types = (input.accept || "").split(",");
+    var big = files.filter(function (f) { return maxBytes && f.size > maxBytes; }).length;
+    var other = files.filter(function (f) { return f.type && types.indexOf(f.type) < 0; }).length;
+    var problem = "";
+    if (maxCount && files.length > maxCount) {
+      problem = "一次最多 " + maxCount + " 张，请少选几张。";
+    } else if (big) {
+      problem = "其中 " + big + " 张太大（超过 " + Math.round(maxBytes / 1048576) + "MB），请重新拍，"
+        + "或选照片时不要勾选“原图”。";
+    } else if (other) {
+      problem = "其中 " + other + " 个不是照片，只能选 JPG、PNG 或 WebP 格式的照片。";
+    }
+    note.textContent = files.length ? "已选 " + files.length + " 张照片。" + problem : "";
+    note.classList.toggle("field-error", problem !== "");
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.name === "for_whom") { syncFamily(); }
-    if (event.target.type === "file") {
-      var field = event.target.closest(".field");
-      var note = field && field.querySelector("[data-file-count]");
-      if (note) {
-        var n = event.target.files ? event.target.files.length : 0;
-        note.textContent = n ? "已选 " + n + " 张照片" : "";
-      }
-    }
+    if (event.target.type === "file") { describePhotos(event.target); }
   });
   syncFamily();
 })();
