@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.entrustments.workflow import OPEN
 from app.models import Entrustment, EntrustmentEvent, EntrustmentStatus, Region
 
 _WITH_PARTS = (
@@ -70,4 +71,24 @@ def events(session: Session, entrustment_id: int) -> Sequence[EntrustmentEvent]:
         select(EntrustmentEvent)
         .where(EntrustmentEvent.entrustment_id == entrustment_id)
         .order_by(EntrustmentEvent.created_at, EntrustmentEvent.id)
+    ).all()
+
+
+def open_for_resident(session: Session, resident_id: int) -> Sequence[Entrustment]:
+    """A resident's own open cases, newest first; their own is all a resident may see."""
+    return session.scalars(
+        select(Entrustment)
+        .options(joinedload(Entrustment.matter), joinedload(Entrustment.helper))
+        .where(Entrustment.resident_id == resident_id, Entrustment.status.in_(OPEN))
+        .order_by(Entrustment.submitted_at.desc(), Entrustment.id.desc())
+    ).all()
+
+
+def open_for_helper(session: Session, helper_id: int, scope: ColumnElement[bool]) -> Sequence[Entrustment]:
+    """The open cases assigned to a helper, within the helper's scope, oldest first."""
+    return session.scalars(
+        select(Entrustment)
+        .options(joinedload(Entrustment.matter))
+        .where(scope, Entrustment.helper_id == helper_id, Entrustment.status.in_(OPEN))
+        .order_by(Entrustment.submitted_at, Entrustment.id)
     ).all()

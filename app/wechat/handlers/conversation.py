@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.residents import service as resident_service
 from app.wechat.handlers import dialogue, entrust, guides, helpers, residents, wording
 from app.wechat.handlers.dialogue import FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, Chat, choice, clean
 from app.wechat.handlers.entrust import Step
@@ -29,7 +30,7 @@ _PICTURES = frozenset({"image", "video", "shortvideo"})
 def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
     """The resident's chat and whether a stale half-written entrustment was just dropped."""
     state, stale = dialogue.load(session, openid)
-    return Chat(session, openid, residents.find_or_create(session, openid), state), stale
+    return Chat(session, openid, resident_service.find_or_create(session, openid), state), stale
 
 
 def reply_to(session: Session, openid: str, text: str) -> Reply:
@@ -37,7 +38,7 @@ def reply_to(session: Session, openid: str, text: str) -> Reply:
     helper = residents.bound_helper(session, openid)
     if helper is not None and state is None:
         return Reply(helpers.queue_summary(session, helper))
-    chat = Chat(session, openid, residents.find_or_create(session, openid), state)
+    chat = Chat(session, openid, resident_service.find_or_create(session, openid), state)
     if stale:
         return Reply(wording.STALE)
     if dialogue.is_back(text):

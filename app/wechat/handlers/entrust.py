@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.entrustments import repository as cases
 from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
 from app.errors import AppError
@@ -320,7 +321,7 @@ def _submit(chat: Chat) -> Reply:
 
 
 def _pending_call(chat: Chat) -> Entrustment | None:
-    for case in residents.open_cases(chat.session, chat.resident):
+    for case in cases.open_for_resident(chat.session, chat.resident.id):
         if case.matter.code == UNDECIDED_CODE:
             return case
     return None

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
-from app.entrustments.workflow import OPEN, ActorKind
+from app.entrustments import repository as cases
+from app.entrustments.workflow import ActorKind
 from app.models import BindToken, Entrustment, EntrustmentStatus, Helper, Role
 from app.wechat.handlers import places, wording
 
@@ -31,17 +32,11 @@ def _clock_due(case: Entrustment) -> date | None:
 
 
 def queue_summary(session: Session, helper: Helper) -> str:
-    cases = session.scalars(
-        select(Entrustment)
-        .options(joinedload(Entrustment.matter))
-        .where(entrustment_scope(session, _actor(helper)), Entrustment.helper_id == helper.id,
-               Entrustment.status.in_(OPEN))
-        .order_by(Entrustment.submitted_at, Entrustment.id)
-    ).all()
+    queue = cases.open_for_helper(session, helper.id, entrustment_scope(session, _actor(helper)))
     today = clock.today()
     due_today: list[str] = []
     overdue: list[str] = []
-    for case in cases:
+    for case in queue:
         due = _clock_due(case)
         if due is None:
             continue
@@ -50,7 +45,7 @@ def queue_summary(session: Session, helper: Helper) -> str:
             due_today.append(label)
         elif due < today:
             overdue.append(label)
-    return wording.helper_queue(len(cases), due_today, overdue)
+    return wording.helper_queue(len(queue), due_today, overdue)
 
 
 def _place_label(session: Session, helper: Helper) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.models import Helper, Region, RegionLevel
 from app.privacy import mask_phone
+from app.regions import repository as regions
 from app.wechat.handlers import dialogue, wording
 from app.wechat.handlers.dialogue import Chat, choice, clean
 from app.wechat.reply import Reply
@@ -46,7 +46,7 @@ def place_for(session: Session, village: Region) -> Place:
 def village_by_code(session: Session, code: str | None) -> Place | None:
     if not code:
         return None
-    village = session.scalar(select(Region).where(Region.code == code, Region.level == RegionLevel.VILLAGE))
+    village = regions.village_by_code(session, code)
     return place_for(session, village) if village is not None else None
 
 
@@ -59,24 +59,13 @@ def village_by_id(session: Session, village_id: int | None) -> Place | None:
     return place_for(session, village)
 
 
-def _all_villages(session: Session) -> list[Place]:
-    township = aliased(Region)
-    rows = session.execute(
-        select(Region, township)
-        .outerjoin(township, Region.parent_id == township.id)
-        .where(Region.level == RegionLevel.VILLAGE)
-        .order_by(Region.code)
-    ).all()
-    return [Place(village, parent) for village, parent in rows]
-
-
 def match_villages(session: Session, said: str) -> list[Place]:
     """Villages whose name the resident wrote or said: the whole name ("桂北社区") or its core
     ("桂北"), narrowed by a township named alongside it ("桂溪街道桂北社区", "桂溪的桂北")."""
     text = _PUNCTUATION.sub("", said)
     if len(text) < 2:
         return []
-    places = _all_villages(session)
+    places = [Place(village, township) for village, township in regions.villages_with_townships(session)]
     found = [p for p in places if p.village.name in text]
     if not found:
         found = [
@@ -92,11 +81,7 @@ def match_villages(session: Session, said: str) -> list[Place]:
 
 def village_helpers(session: Session, village: Region) -> list[Helper]:
     """Active helpers of the village, the party secretary last."""
-    return list(session.scalars(
-        select(Helper)
-        .where(Helper.village_id == village.id, Helper.active.is_(True))
-        .order_by(Helper.is_secretary, Helper.openid.is_(None), Helper.id)
-    ))
+    return regions.village_helpers(session, village.id)
 
 
 def helper_lines(helpers: list[Helper]) -> list[str]:

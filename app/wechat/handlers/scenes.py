@@ -13,7 +13,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
-from app.wechat.handlers import dialogue, entrust, helpers, places, residents, wording
+from app.residents import service as resident_service
+from app.wechat.handlers import dialogue, entrust, helpers, places, wording
 from app.wechat.handlers.dialogue import Chat
 from app.wechat.reply import Reply
 
@@ -23,7 +24,7 @@ GREETING_HELPERS = 2
 
 def _follower(session: Session, openid: str) -> Chat:
     state, _ = dialogue.load(session, openid)
-    resident = residents.find_or_create(session, openid)
+    resident = resident_service.find_or_create(session, openid)
     resident.subscribed = True
     return Chat(session, openid, resident, state)
 
@@ -75,7 +76,7 @@ def on_scan(session: Session, message: BaseMessage) -> Reply:
 
 
 def on_unsubscribe(session: Session, message: BaseMessage) -> None:
-    resident = residents.find(session, message.source)
+    resident = resident_service.find(session, message.source)
     if resident is not None:
         resident.subscribed = False
     state, _ = dialogue.load(session, message.source)
