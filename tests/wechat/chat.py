@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import xmltodict  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -45,7 +46,8 @@ def chat_client() -> Iterator[TestClient]:
 
 @dataclass
 class Phone:
-    client: TestClient
+    client: httpx.Client
+    """The app in process (a ``TestClient``) or a live server."""
     openid: str = OPENID
     wechat: WeChat = field(default_factory=WeChat)
 

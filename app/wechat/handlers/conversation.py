@@ -28,17 +28,19 @@ _PICTURES = frozenset({"image", "video", "shortvideo"})
 
 
 def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
-    """The resident's chat and whether a stale half-written entrustment was just dropped."""
+    """The resident's chat and whether a stale half-written entrustment was just dropped. The
+    resident is locked before their state is read: another message of theirs still being handled
+    finishes first, and this one sees where it left the dialogue."""
+    resident = resident_service.find_or_create(session, openid)
     state, stale = dialogue.load(session, openid)
-    return Chat(session, openid, resident_service.find_or_create(session, openid), state), stale
+    return Chat(session, openid, resident, state), stale
 
 
 def reply_to(session: Session, openid: str, text: str) -> Reply:
-    state, stale = dialogue.load(session, openid)
     helper = residents.bound_helper(session, openid)
-    if helper is not None and state is None:
+    if helper is not None and not dialogue.under_way(session, openid):
         return Reply(helpers.queue_summary(session, helper))
-    chat = Chat(session, openid, resident_service.find_or_create(session, openid), state)
+    chat, stale = open_chat(session, openid)
     if stale:
         return Reply(wording.STALE)
     if dialogue.is_back(text):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -54,7 +55,7 @@ class Chat:
 
 def load(session: Session, openid: str) -> tuple[ConversationState | None, bool]:
     """The resident's live state, and whether a stale one holding their input was just dropped."""
-    state = session.get(ConversationState, openid)
+    state = session.get(ConversationState, openid, populate_existing=True)
     if state is None:
         return None, False
     if state.expires_at > clock.now():
@@ -63,6 +64,14 @@ def load(session: Session, openid: str) -> tuple[ConversationState | None, bool]
     session.delete(state)
     session.flush()
     return None, stale_input
+
+
+def under_way(session: Session, openid: str) -> bool:
+    """Whether a live dialogue is in progress; a plain read that loads no state."""
+    live = select(ConversationState.openid).where(
+        ConversationState.openid == openid, ConversationState.expires_at > clock.now()
+    )
+    return session.scalar(live) is not None
 
 
 def begin(chat: Chat, flow: str, step: str, data: dict[str, Any] | None = None,

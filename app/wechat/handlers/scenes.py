@@ -23,9 +23,9 @@ GREETING_HELPERS = 2
 
 
 def _follower(session: Session, openid: str) -> Chat:
-    state, _ = dialogue.load(session, openid)
     resident = resident_service.find_or_create(session, openid)
     resident.subscribed = True
+    state, _ = dialogue.load(session, openid)
     return Chat(session, openid, resident, state)
 
 
@@ -76,7 +76,7 @@ def on_scan(session: Session, message: BaseMessage) -> Reply:
 
 
 def on_unsubscribe(session: Session, message: BaseMessage) -> None:
-    resident = resident_service.find(session, message.source)
+    resident = resident_service.find(session, message.source, for_update=True)
     if resident is not None:
         resident.subscribed = False
     state, _ = dialogue.load(session, message.source)
