@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,11 +15,13 @@ import pytest
 
 from app.db import unit_of_work
 from app.models import AccessToken
+from app.models.base import utcnow
 from app.sandbox.state import Fault, SandboxState
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError, WeChatUnavailable, is_permanent, is_retryable
 from app.wechat.menus import DEFAULT_MENU_PATH, load_menu, render_menu
 from app.wechat.oauth import authorize_url
+from app.wechat.token import RENEW_MARGIN
 from tests.wechat.sandbox_server import (  # noqa: F401  (fixtures: conftest.py belongs to the callback tests)
     SandboxServer,
     make_wechat_api,
@@ -83,14 +86,34 @@ def test_revoked_token_forces_one_refresh_then_succeeds(wechat_api: WeChatClient
     assert len(sandbox.templates) == 2
 
 
-def test_injected_40001_forces_one_refresh_then_succeeds(wechat_api: WeChatClient, sandbox: SandboxState) -> None:
+@pytest.mark.parametrize("errcode", [40001, 40014, 42001])
+def test_each_refused_token_errcode_forces_one_refresh_then_succeeds(
+    wechat_api: WeChatClient, sandbox: SandboxState, errcode: int
+) -> None:
     send(wechat_api)
-    sandbox.add_fault(Fault(SEND, errcode=40001))
+    sandbox.add_fault(Fault(SEND, errcode=errcode))
 
     send(wechat_api)
 
+    assert [call.errcode for call in sandbox.calls_to(SEND)] == [0, errcode, 0]
     assert forced_fetches(sandbox) == [False, True]
     assert len(sandbox.templates) == 2
+
+
+def test_a_token_about_to_expire_is_renewed_before_use(make_wechat_api: MakeApi, sandbox: SandboxState) -> None:
+    first = make_wechat_api()
+    send(first)
+    with unit_of_work() as session:
+        row = session.get_one(AccessToken, first.settings.wechat_app_id)
+        row.expires_at = utcnow() + RENEW_MARGIN - timedelta(seconds=30)
+
+    send(make_wechat_api())
+
+    assert forced_fetches(sandbox) == [False, False]
+    assert [call.errcode for call in sandbox.calls_to(SEND)] == [0, 0]
+    with unit_of_work() as session:
+        renewed = session.get_one(AccessToken, first.settings.wechat_app_id)
+        assert renewed.expires_at > utcnow() + timedelta(hours=1)
 
 
 def test_expired_token_42001_forces_one_refresh_then_succeeds(
