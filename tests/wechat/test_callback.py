@@ -14,11 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.db import unit_of_work
 from app.errors import InvalidInput
 from app.models import ConversationState
 from app.models.base import utcnow
 from app.wechat import texts
+from app.wechat.crypto import CallbackQuery, open_envelope
 from app.wechat.reply import Reply
 from tests.wechat.support import (
     ACCOUNT,
@@ -48,6 +50,16 @@ SAMPLE_ENCRYPT = (
     "JYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAV"
     "GUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3"
     "KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
+)
+SAMPLE_PLAINTEXT = (
+    "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n"
+    "<FromUserName><![CDATA[mycreate]]></FromUserName>\n"
+    "<CreateTime>1409659813</CreateTime>\n"
+    "<MsgType><![CDATA[text]]></MsgType>\n"
+    "<Content><![CDATA[hello]]></Content>\n"
+    "<MsgId>4561255354251345929</MsgId>\n"
+    "<AgentID>218</AgentID>\n"
+    "</xml>"
 )
 SAMPLE_BODY = (
     "<xml>\n<ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>"
@@ -121,6 +133,13 @@ def test_published_encryption_sample_decrypts_through_the_callback(
     reply = reply_fields(WeChat().open_reply(response.text))
     assert reply["ToUserName"] == "mycreate"
     assert reply["Content"] == "您好"
+
+
+def test_published_encryption_sample_opens_to_the_published_plaintext(wechat_settings: Settings) -> None:
+    wechat_settings(encrypt_mode="safe", max_age=0)
+    query = CallbackQuery(**SAMPLE_QUERY, encrypt_type="aes")
+
+    assert open_envelope(get_settings(), query, SAMPLE_BODY.encode()) == SAMPLE_PLAINTEXT
 
 
 # -- modes -------------------------------------------------------------------------------------

@@ -4,14 +4,17 @@ are refused with a 4xx before any handler runs or any row is written."""
 from __future__ import annotations
 
 import base64
+import os
+import struct
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
 
 from app.wechat.security import MAX_BODY_BYTES
-from tests.wechat.support import ACCOUNT, TOKEN, WeChat, inbound_rows, now, sign, text_xml
+from tests.wechat.support import ACCOUNT, AES_KEY, APP_ID, TOKEN, WeChat, inbound_rows, now, sign, text_xml
 
 Register = Callable[[str, Callable[..., object]], None]
 Settings = Callable[..., None]
@@ -67,6 +70,20 @@ def test_wrong_msg_signature_is_forbidden_and_records_nothing(
     response = callback.post(forged, content=body)
 
     assert response.status_code == 403
+    assert handled == []
+    assert inbound_rows() == []
+
+
+@pytest.mark.parametrize("mode", ["safe", "compatible"])
+def test_wrong_signature_beside_a_right_msg_signature_is_forbidden(
+    callback: TestClient, wechat_settings: Settings, handled: list[object], mode: str
+) -> None:
+    wechat_settings(encrypt_mode=mode)
+    url, body = WeChat().encrypted(text_xml(), compatible=mode == "compatible")
+    forged = url.replace("&signature=", "&signature=0").replace("?signature=", "?signature=0")
+    assert forged != url
+
+    assert callback.post(forged, content=body).status_code == 403
     assert handled == []
     assert inbound_rows() == []
 
@@ -202,6 +219,32 @@ def test_ciphertext_that_is_not_an_aes_message_is_a_bad_request(
 
     assert callback.post(wechat.signed_envelope(body, encrypt), content=body.encode()).status_code == 400
     assert inbound_rows() == []
+
+
+def sealed_with_last_byte(xml: str, last_byte: int | None) -> str:
+    """WeChat's AES layout (16 random bytes, length, message, AppId, PKCS#7 to 32 bytes) under the
+    account's key, with the last padding byte replaced (``None`` keeps it right)."""
+    key = base64.b64decode(AES_KEY + "=")
+    plain = os.urandom(16) + struct.pack(">I", len(xml.encode())) + xml.encode() + APP_ID.encode()
+    count = 32 - len(plain) % 32
+    padded = plain + bytes([count]) * (count - 1) + bytes([count if last_byte is None else last_byte])
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
+
+
+@pytest.mark.parametrize(("last_byte", "status"), [(None, 200), (0, 400), (33, 400), (255, 400)],
+                         ids=["right", "zero", "past-the-block", "ff"])
+def test_ciphertext_with_broken_padding_is_a_bad_request(
+    callback: TestClient, wechat_settings: Settings, handled: list[object], last_byte: int | None, status: int
+) -> None:
+    wechat_settings(encrypt_mode="safe")
+    encrypt = sealed_with_last_byte(text_xml("你好"), last_byte)
+    body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+
+    response = callback.post(WeChat().signed_envelope(body, encrypt), content=body.encode())
+
+    assert response.status_code == status
+    assert len(handled) == len(inbound_rows()) == (1 if status == 200 else 0)
 
 
 def test_ciphertext_for_another_app_id_is_refused(
