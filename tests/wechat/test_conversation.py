@@ -204,11 +204,28 @@ def test_a_spoken_phone_number_is_understood(world: Village, phone: Phone) -> No
 
 
 def test_voice_without_recognised_text_asks_again_and_keeps_the_step(world: Village, phone: Phone) -> None:
-    phone.says("1")
+    for said in ("1", "3", "1", "明月社区"):
+        phone.says(said)
 
-    assert phone.speaks(None) == "没听清，请再说一遍，或回复数字选择"
-    assert phone.speaks("") == "没听清，请再说一遍，或回复数字选择"
-    assert phone.says("3") == "是为自己办，还是帮家里人办？1 自己　2 家里人"
+    assert phone.speaks(None) == "没听清，请再说一遍。\n请简单说说您的情况（可以发语音）"
+    assert phone.speaks("") == "没听清，请再说一遍。\n请简单说说您的情况（可以发语音）"
+    assert phone.speaks("家里房子垮了") == "请问怎么称呼您？（比如：李大妈、王建国）"
+
+
+def test_voice_without_recognised_text_at_the_start_offers_the_choices(world: Village, phone: Phone) -> None:
+    assert phone.speaks(None) == "没听清，请再说一遍，或回复数字选择。\n" + wording.CHOICES
+    assert phone.says("1") == wording.ASK_CATEGORY
+
+
+def test_a_number_where_words_are_wanted_is_asked_for_in_words(world: Village, phone: Phone) -> None:
+    for said in ("1", "3", "2"):
+        phone.says(said)
+
+    assert phone.says("3") == "这一步请直接说，打字或发语音都可以。\n请问您的家人叫什么名字？"
+    phone.says("张秀英")
+    phone.says("母亲")
+    phone.says("明月社区")
+    assert phone.says("5") == "这一步请直接说，打字或发语音都可以。\n请简单说说您家人的情况（可以发语音）"
 
 
 # -- 0 and 9 --------------------------------------------------------------------------------------
@@ -357,7 +374,7 @@ def test_a_refusal_from_the_service_is_shown_and_the_entrustment_can_still_be_se
     refused = phone.says("1")
 
     assert refused == (
-        "找不到办理事项编码「linshi-zhengwu」，请核对。\n"
+        "这一类暂时不能在微信里委托了。\n"
         "您填的内容都还在：回复 1 再提交一次，回复 2 修改，或回复 9 请帮办员给您打电话。"
     )
     assert entrustments() == []
@@ -370,6 +387,15 @@ def test_a_photo_during_the_dialogue_is_explained_and_the_question_repeated(worl
     phone.says("1")
 
     assert phone.sends_photo() == f"{wording.PHOTO_LATER}\n{wording.ASK_CATEGORY}"
+
+
+def test_a_location_during_the_dialogue_is_explained_and_the_question_repeated(world: Village, phone: Phone) -> None:
+    for said in ("1", "3", "1"):
+        phone.says(said)
+
+    assert phone.sends_location() == (
+        "这里只看得懂文字和语音。\n请问您住在哪个村（社区）？请回复村（社区）的名字，比如：桂北社区"
+    )
 
 
 def test_a_photo_or_a_location_outside_the_dialogue_gets_the_help(world: Village, phone: Phone) -> None:

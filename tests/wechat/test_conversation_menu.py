@@ -3,6 +3,7 @@ real callback."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -130,9 +131,12 @@ def test_the_entrust_menu_starts_the_dialogue_afresh(world: Village, phone: Phon
 def test_the_guide_says_how_entrusting_works(world: Village, phone: Phone) -> None:
     guide = phone.clicks("GUIDE")
 
-    assert guide.startswith("帮办代办怎么办：\n1. 在这里回复 1")
-    assert "全程免费，不用在这里发身份证号。" in guide
-    assert guide.endswith(wording.CHOICES)
+    assert guide == (
+        "帮办代办全程免费：您说要办什么，帮办员1个工作日内联系您，缺什么材料一次讲清楚，"
+        "再替您把材料送到乡镇（街道）窗口，随时告诉您进度，办完请您评价。不用在这里发身份证号。\n" + wording.CHOICES
+    )
+    # The only numbers to reply with are the choices: no numbered steps beside them.
+    assert not re.search(r"(^|\n)\d[.、]", guide)
 
 
 def test_a_policy_menu_explains_the_matter_from_the_catalog_and_1_entrusts_it(
@@ -245,10 +249,14 @@ def test_a_bound_helper_who_writes_gets_a_summary_of_their_queue(
     db.commit()
     helper_phone = Phone(callback, openid=str(world.helper.openid))
 
-    expected = "您有 3 件待办：1 件已超期（张大爷 临时救助），1 件今天到期（李大妈 临时救助）。请在工作台处理。"
+    expected = (
+        "您有 3 件待办：1 件已超期（张大爷 临时救助），1 件今天到期（李大妈 临时救助）。"
+        '<a href="http://testserver/h5/auth?next=%2Fh5%2Fhelper">点此打开工作台</a>'
+    )
     assert helper_phone.says("你好") == expected
     assert helper_phone.speaks("有什么要办的") == expected
     assert helper_phone.clicks("MY_CASES") == expected
+    assert helper_phone.speaks(None) == expected
 
 
 def test_a_helper_with_nothing_to_do_is_told_so(world: Village, callback: TestClient) -> None:

@@ -36,10 +36,18 @@ def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
     return Chat(session, openid, resident, state), stale
 
 
-def reply_to(session: Session, openid: str, text: str) -> Reply:
+def _helper_queue(session: Session, openid: str) -> Reply | None:
+    """A bound helper who writes gets their queue, unless they are entrusting something themselves."""
     helper = residents.bound_helper(session, openid)
-    if helper is not None and not dialogue.under_way(session, openid):
-        return Reply(helpers.queue_summary(session, helper))
+    if helper is None or dialogue.under_way(session, openid):
+        return None
+    return Reply(helpers.queue_summary(session, helper))
+
+
+def reply_to(session: Session, openid: str, text: str) -> Reply:
+    queue = _helper_queue(session, openid)
+    if queue is not None:
+        return queue
     chat, stale = open_chat(session, openid)
     if stale:
         return Reply(wording.STALE)
@@ -79,17 +87,27 @@ def on_text(session: Session, message: BaseMessage) -> Reply:
 
 def on_voice(session: Session, message: BaseMessage) -> Reply:
     heard = (message.recognition or "").strip()
-    if not heard:
-        return Reply(wording.NOT_HEARD)
-    return reply_to(session, message.source, heard)
+    if heard:
+        return reply_to(session, message.source, heard)
+    # WeChat sends no Recognition when it could not make out the words (or recognition is off).
+    queue = _helper_queue(session, message.source)
+    if queue is not None:
+        return queue
+    return _unreadable(session, message.source, wording.NOT_HEARD_AGAIN, otherwise=wording.NOT_HEARD)
 
 
 def on_other_message(session: Session, message: BaseMessage) -> Reply:
     """Pictures, locations, links: explain what this chat understands, without losing the step."""
-    chat, stale = open_chat(session, message.source)
+    said = wording.PHOTO_LATER if message.type in _PICTURES else wording.NOT_READABLE
+    return _unreadable(session, message.source, said, otherwise=wording.MEDIA_HELP)
+
+
+def _unreadable(session: Session, openid: str, said: str, *, otherwise: str) -> Reply:
+    """A message the chat cannot read: ``said``, then the question an entrustment is waiting on;
+    outside one, ``otherwise``."""
+    chat, stale = open_chat(session, openid)
     if stale:
         return Reply(wording.STALE)
     if entrust.in_progress(chat):
-        said = wording.PHOTO_LATER if message.type in _PICTURES else wording.NOT_UNDERSTOOD
         return Reply(f"{said}\n{entrust.ask_next(chat).text}")
-    return Reply(wording.MEDIA_HELP)
+    return Reply(otherwise)

@@ -172,7 +172,7 @@ def on_for_whom(chat: Chat, text: str) -> Reply:
 def _free_text(chat: Chat, text: str, limit: int, too_long: str) -> str | Reply:
     value = clean(text)
     if not value or choice(text) is not None:
-        return _retry(chat, wording.NOT_UNDERSTOOD)
+        return _retry(chat, wording.NEED_WORDS)
     if len(value) > limit:
         return Reply(too_long)
     return value
@@ -205,7 +205,7 @@ def on_village(chat: Chat, text: str) -> Reply:
 def on_description(chat: Chat, text: str) -> Reply:
     description = text.strip()
     if not clean(description) or choice(text) is not None:
-        return _retry(chat, wording.NOT_UNDERSTOOD)
+        return _retry(chat, wording.NEED_WORDS)
     if len(description) > DESCRIPTION_LIMIT:
         return Reply(wording.description_too_long(len(description), DESCRIPTION_LIMIT))
     dialogue.goto(chat, "description", description=description)
@@ -279,6 +279,10 @@ STEPS: dict[str, Step] = {
 # -- submitting ----------------------------------------------------------------------------------
 
 
+# The service names the codes it could not find; a resident reads what that means for them.
+_REFUSALS = {"matter_code": wording.MATTER_WITHDRAWN, "village_code": wording.VILLAGE_WITHDRAWN}
+
+
 def _create(chat: Chat, matter: str, description: str, phone: str, refused: Callable[[str], str]
             ) -> Entrustment | Reply:
     data = chat.data
@@ -299,7 +303,7 @@ def _create(chat: Chat, matter: str, description: str, phone: str, refused: Call
         with chat.session.begin_nested():
             return service.submit(chat.session, residents.actor_for(chat.resident, name), form)
     except AppError as exc:
-        return Reply(refused(exc.message))
+        return Reply(refused(_REFUSALS.get(getattr(exc, "field", ""), exc.message)))
 
 
 def _who_calls(case: Entrustment) -> str:

@@ -4,6 +4,7 @@ bound, a summary of their queue whenever they write."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
+from app.config import get_settings
 from app.entrustments import repository as cases
 from app.entrustments.workflow import ActorKind
 from app.models import BindToken, Entrustment, EntrustmentStatus, Helper, Role
@@ -45,7 +47,12 @@ def queue_summary(session: Session, helper: Helper) -> str:
             due_today.append(label)
         elif due < today:
             overdue.append(label)
-    return wording.helper_queue(len(queue), due_today, overdue)
+    return wording.helper_queue(len(queue), due_today, overdue, _workbench_url())
+
+
+def _workbench_url() -> str:
+    """The workbench through the pages' sign-in entry, as the menu opens it."""
+    return f"{get_settings().public_base_url}/h5/auth?next={quote('/h5/helper', safe='')}"
 
 
 def _place_label(session: Session, helper: Helper) -> str:

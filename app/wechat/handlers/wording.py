@@ -78,7 +78,10 @@ RESTART = "好的，回到开始。\n" + CHOICES
 
 STALE = "上次没办完的委托已经超过30分钟没有继续，为了保护您的信息，已经清除了。请重新开始：\n" + CHOICES
 
-NOT_HEARD = "没听清，请再说一遍，或回复数字选择"
+NOT_HEARD = "没听清，请再说一遍，或回复数字选择。\n" + CHOICES
+
+# Before the question a dialogue is waiting on, which itself says how to answer.
+NOT_HEARD_AGAIN = "没听清，请再说一遍。"
 
 MEDIA_HELP = "您好，这里能看懂文字和语音消息。\n" + CHOICES
 
@@ -87,6 +90,11 @@ PHOTO_LATER = (
 )
 
 NOT_UNDERSTOOD = "没看懂您的回复，请回复数字选择。"
+
+# A question answered in words (a name, what happened) got a bare number or nothing.
+NEED_WORDS = "这一步请直接说，打字或发语音都可以。"
+
+NOT_READABLE = "这里只看得懂文字和语音。"
 
 CONTINUE = "接着刚才的委托："
 
@@ -112,6 +120,11 @@ def welcome_village(place: str, helpers: Sequence[str]) -> str:
 ASK_CATEGORY = "请问办哪一类？" + _category_list(list(CATEGORY_NUMBERS)) + "　9 不清楚，请帮办员给我打电话"
 
 CATEGORY_UNAVAILABLE = "这一类暂时不能在微信里委托。回复 9 请帮办员给您打电话，或回复其他数字选择。"
+
+# The service refused what the dialogue held: the matter was withdrawn, the village removed.
+MATTER_WITHDRAWN = "这一类暂时不能在微信里委托了。"
+
+VILLAGE_WITHDRAWN = "您选的村（社区）现在找不到了。"
 
 ASK_FOR_WHOM = "是为自己办，还是帮家里人办？1 自己　2 家里人"
 
@@ -267,13 +280,10 @@ ASK_POLICY = "想了解哪一类救助？回复数字：" + _category_list(list(
 
 ASK_POLICY_OTHER = "想了解哪一类救助？回复数字：" + _category_list(["5", "6", "7", "8"])
 
+# No numbered steps: beside the numbered choices a "1." would mean two things in one message.
 GUIDE = (
-    "帮办代办怎么办：\n"
-    "1. 在这里回复 1，或打电话、当面找村（社区）帮办员，说说要办的事；\n"
-    "2. 帮办员1个工作日内联系您，缺什么材料一次讲清楚；\n"
-    "3. 帮办员把材料送到乡镇（街道）窗口，随时告诉您进度；\n"
-    "4. 办完后请您评价服务。\n"
-    "全程免费，不用在这里发身份证号。\n" + CHOICES
+    "帮办代办全程免费：您说要办什么，帮办员1个工作日内联系您，缺什么材料一次讲清楚，"
+    "再替您把材料送到乡镇（街道）窗口，随时告诉您进度，办完请您评价。不用在这里发身份证号。\n" + CHOICES
 )
 
 
@@ -330,7 +340,7 @@ def supervision_phone(place: str, phone: str | None) -> str:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def helper_queue(total: int, due_today: Sequence[str], overdue: Sequence[str]) -> str:
+def helper_queue(total: int, due_today: Sequence[str], overdue: Sequence[str], workbench_url: str) -> str:
     if total == 0:
         return "您目前没有待办的委托。有新委托时会在这里通知您。"
     parts = []
@@ -339,7 +349,7 @@ def helper_queue(total: int, due_today: Sequence[str], overdue: Sequence[str]) -
     if due_today:
         parts.append(f"{len(due_today)} 件今天到期（{'、'.join(due_today[:3])}）")
     detail = "：" + "，".join(parts) if parts else ""
-    return f"您有 {total} 件待办{detail}。请在工作台处理。"
+    return f'您有 {total} 件待办{detail}。<a href="{workbench_url}">点此打开工作台</a>'
 
 
 def helper_case(resident_name: str, category: str) -> str:
