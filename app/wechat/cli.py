@@ -20,7 +20,7 @@ from app.models import Region, RegionLevel
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError
 from app.wechat.menus import DEFAULT_MENU_PATH, MenuFileError, check_menu, load_menu, render_menu
-from app.wechat.qrcode import BIND_TTL, create_bind_qrcode, create_village_qrcode
+from app.wechat.qrcode import BIND_TTL, bindable_helper, create_bind_qrcode, create_village_qrcode
 
 Handler = Callable[[argparse.Namespace], int]
 NO_MENU = 46003
@@ -147,6 +147,8 @@ def _qrcode_bind(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 30:
         print("有效天数须在 1 到 30 天之间。")
         return 1
+    with unit_of_work() as session:
+        bindable_helper(session, args.helper_id)
     with WeChatClient() as client, unit_of_work() as session:
         bind = create_bind_qrcode(session, client, args.helper_id, ttl=timedelta(days=args.days))
     _write(args.out, bind.image.png)

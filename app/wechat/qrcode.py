@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
@@ -58,31 +57,27 @@ def create_village_qrcode(client: WeChatClient, village_code: str) -> QrImage:
     return QrImage(scene, ticket.ticket, ticket.url, qr_png(ticket.url))
 
 
-def create_bind_qrcode(
-    session: Session, client: WeChatClient, helper_id: int, *, ttl: timedelta = BIND_TTL
-) -> BindQr:
-    """A temporary code that binds the scanning WeChat user to helper ``helper_id``, once."""
-    token = secrets.token_urlsafe(16)
-    scene = BIND_SCENE + token
-    ticket = client.create_qrcode(scene, expire_seconds=int(ttl.total_seconds()))
+def bindable_helper(session: Session, helper_id: int) -> Helper:
+    """The helper a bind code may be made for: on the roster and active."""
     helper = session.get(Helper, helper_id)
     if helper is None:
         raise NotFound(f"没有编号为 {helper_id} 的帮办代办员")
     if not helper.active:
         raise Conflict(f"帮办代办员 {helper.name} 已停用，不能生成绑定二维码")
+    return helper
+
+
+def create_bind_qrcode(
+    session: Session, client: WeChatClient, helper_id: int, *, ttl: timedelta = BIND_TTL
+) -> BindQr:
+    """A temporary code that binds the scanning WeChat user to helper ``helper_id``, once. Callers
+    check ``bindable_helper`` first, in a transaction of its own, so no code is made for nobody;
+    it is checked again here in case the roster changed during the call."""
+    token = secrets.token_urlsafe(16)
+    scene = BIND_SCENE + token
+    ticket = client.create_qrcode(scene, expire_seconds=int(ttl.total_seconds()))
+    bindable_helper(session, helper_id)
     expires_at = utcnow() + timedelta(seconds=ticket.expire_seconds or int(ttl.total_seconds()))
     session.add(BindToken(token=token, helper_id=helper_id, expires_at=expires_at))
     session.flush()
     return BindQr(token, helper_id, expires_at, QrImage(scene, ticket.ticket, ticket.url, qr_png(ticket.url)))
-
-
-def claim_bind_token(session: Session, token: str, openid: str) -> int | None:
-    """Use a ``bind:<token>`` scene once: the helper id it binds, or None when the token is unknown,
-    expired or already used. One atomic UPDATE, so two scans racing cannot both win."""
-    now = utcnow()
-    return session.execute(
-        update(BindToken)
-        .where(BindToken.token == token, BindToken.used_at.is_(None), BindToken.expires_at > now)
-        .values(used_at=now, used_by_openid=openid)
-        .returning(BindToken.helper_id)
-    ).scalar_one_or_none()

@@ -17,7 +17,7 @@ from app.models import BindToken, Helper, Region
 from app.models.base import utcnow
 from app.sandbox.state import SandboxState
 from app.wechat.client import WeChatClient
-from app.wechat.qrcode import claim_bind_token, create_bind_qrcode, create_village_qrcode, qr_png
+from app.wechat.qrcode import create_bind_qrcode, create_village_qrcode, qr_png
 from tests.factories import create_helper, create_tree
 from tests.wechat.sandbox_server import (  # noqa: F401  (fixtures: conftest.py belongs to the callback tests)
     make_wechat_api,
@@ -77,26 +77,6 @@ def test_bind_code_is_temporary_and_backed_by_a_token_row(
     assert png_size(bind.image.png)[0] > 200
 
 
-def test_bind_token_works_once(db: Session, wechat_api: WeChatClient) -> None:
-    _village, helper = village_and_helper(db)
-    bind = create_bind_qrcode(db, wechat_api, helper.id)
-
-    assert claim_bind_token(db, bind.token, "o_helper_wang") == helper.id
-    assert claim_bind_token(db, bind.token, "o_someone_else") is None
-    row = db.get_one(BindToken, bind.token)
-    db.refresh(row)
-    assert row.used_by_openid == "o_helper_wang" and row.used_at is not None
-
-
-def test_expired_or_unknown_bind_token_binds_nobody(db: Session) -> None:
-    _village, helper = village_and_helper(db)
-    db.add(BindToken(token="stale", helper_id=helper.id, expires_at=utcnow() - timedelta(seconds=1)))
-    db.flush()
-
-    assert claim_bind_token(db, "stale", "o_helper_wang") is None
-    assert claim_bind_token(db, "never-issued", "o_helper_wang") is None
-
-
 def test_bind_code_for_unknown_helper_is_refused(db: Session, wechat_api: WeChatClient) -> None:
     with pytest.raises(NotFound):
         create_bind_qrcode(db, wechat_api, 999_999)
@@ -153,3 +133,16 @@ def test_qrcode_bind_command_reports_an_unknown_helper(
     assert main(["qrcode", "bind", "424242", "--out", str(tmp_path / "bind.png")]) != 0
 
     assert "没有编号为 424242 的帮办代办员" in capsys.readouterr().out
+    assert sandbox_env.qrcodes == []
+    assert not (tmp_path / "bind.png").exists()
+
+
+def test_qrcode_bind_command_refuses_a_helper_no_longer_in_post_before_asking_wechat(
+    db: Session, sandbox_env: SandboxState, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _village, helper = village_and_helper(db, active=False)
+
+    assert main(["qrcode", "bind", str(helper.id), "--out", str(tmp_path / "bind.png")]) != 0
+
+    assert "已停用，不能生成绑定二维码" in capsys.readouterr().out
+    assert sandbox_env.qrcodes == []
