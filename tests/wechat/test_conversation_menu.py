@@ -17,6 +17,7 @@ from app.entrustments.workflow import Action
 from app.models import Entrustment, Matter, Resident
 from app.privacy import mask_phone
 from app.wechat.handlers import wording
+from app.wechat.menus import MenuKey
 from tests.factories import create_helper, create_resident, helper_actor, submit_as_resident
 from tests.wechat.chat import Phone, Village, build_world, chat_client, entrustments, resident
 
@@ -225,6 +226,16 @@ def test_a_township_without_a_phone_is_named_so_the_resident_knows_where_to_call
     assert Phone(callback, openid="o-chen").clicks("SUPERVISION_PHONE") == (
         "澄溪镇暂时没有登记监督电话，请打电话到澄溪镇社会事务办公室反映。"
     )
+
+
+@pytest.mark.parametrize("key", list(MenuKey))
+def test_every_menu_key_gets_its_own_answer(db: Session, world: Village, callback: TestClient, key: str) -> None:
+    create_resident(db, world.guibei, openid="o-li")
+    db.commit()
+
+    reply = Phone(callback, openid="o-li").clicks(key)
+
+    assert reply and reply not in (wording.MENU, wording.WELCOME)
 
 
 def test_an_unknown_menu_key_gets_the_help(world: Village, phone: Phone) -> None:
