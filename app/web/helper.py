@@ -62,9 +62,11 @@ def offered_actions(case: Entrustment, actor: Actor) -> list[Action]:
         return []
     flagged = case.termination_requested_at is not None
     offered = [a for a in allowed_actions(case.status, flagged) if a in _HELPER_ACTIONS and a in texts.ACTION_SLUGS]
-    if flagged:
+    order = list(texts.ACTION_SLUGS)
+    if flagged:  # the resident asked to stop: handing the papers back comes first
         offered = [a for a in offered if a is not Action.REQUEST_TERMINATION]
-    return sorted(offered, key=list(texts.ACTION_SLUGS).index)
+        order.insert(0, order.pop(order.index(Action.TERMINATE)))
+    return sorted(offered, key=order.index)
 
 
 @router.get("")
@@ -91,10 +93,11 @@ def case_page(request: Request, session: Session, visitor: Visitor, case_id: int
     case = case_for_staff(session, actor, case_id)
     township = lookups.region_by_id(session, case.village.parent_id)
     actions = offered_actions(case, actor)
+    history = service.timeline(session, case)
     return render(
         request, "helper/case.html", status=422 if errors else 200, title=f"办件 {case.number}", case=case,
         texts=texts, done=texts.done_message(done, case) if done else None, actions=actions, Action=Action,
-        clock=workbench.clock_of(case), timeline=service.timeline(session, case),
+        clock=workbench.clock_of(case), timeline=history, evidence=texts.termination_evidence(history),
         photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
         deliveries=delivery.for_case(session, case.id), township=township,
         levels=[level.value for level in RatingLevel], today=clock.today(),

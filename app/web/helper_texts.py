@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from app.entrustments.workflow import Action
 from app.helpers.workbench import Clock
 from app.models import Channel, Entrustment, EntrustmentEvent, OutboxMessage, OutboxStatus, VisitReason
 from app.web.forms import PHOTO_LIMITS as PHOTO_LIMITS
-from app.web.pages import day
+from app.web.pages import day, moment
 
 CHANNEL_LABELS = {
     Channel.WECHAT: "微信",
@@ -102,6 +103,18 @@ def done_message(key: str, case: Entrustment) -> str | None:
 REASSIGNMENT_DONE = "改派申请已交给乡镇（街道）工作专班，由他们决定改派给谁；改派后新的帮办员会收到通知。"
 
 QUEUE_DONE = {"call": "电话任务已完成，已从待办里去掉。"}
+
+
+def termination_evidence(events: Sequence[EntrustmentEvent]) -> str:
+    """The resident's request to stop, as the authorisation a termination records (prefilled, editable)."""
+    asked = [e for e in events if e.kind == "request_termination"]
+    if not asked:
+        return ""
+    last = asked[-1]
+    reason = (last.details or {}).get("reason", "")
+    if last.actor_kind == "resident":
+        return f"委托人{moment(last.created_at)}在微信里申请取消，原因：{reason}"
+    return f"{last.actor_name or '帮办员'}{moment(last.created_at)}记下委托人明确要求终止，原因：{reason}"
 
 
 def _day(iso: object) -> str:

@@ -155,7 +155,7 @@ def refusal(action: Action, case: Entrustment, evaluation: Evaluation | None) ->
     if action is Action.EVALUATE:
         return "还没有办好，办好以后才能评价。"
     if action is Action.REQUEST_TERMINATION and _cancelling(case):
-        return f"您已经申请过取消了。{CANCEL_PROMISE}"
+        return "您已经申请过取消了，不用再申请。帮办员会和您联系，把您交给他的材料原样还给您。"
     if action is Action.REQUEST_TERMINATION:
         return f"这件委托现在是“{status_words(case)}”，不能再取消了。"
     return f"现在不需要补交材料了，这件委托是“{status_words(case)}”。有材料要给帮办员，请直接打电话给他（她）。"
@@ -212,6 +212,6 @@ def masked_phone(case: Entrustment) -> str:
 
 def deadline_words(case: Entrustment) -> str:
     tick = clock_of(case)
-    if tick.due is None:
+    if tick.due is None or _cancelling(case):
         return ""
     return f"{tick.label}：{day(tick.due)}"

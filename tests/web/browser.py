@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
+
+from app.sandbox.control import OPENID_COOKIE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -38,7 +40,25 @@ def phone(browser: Browser, *, viewport: dict[str, int] = PHONE) -> BrowserConte
                                   timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True,
                                   device_scale_factor=2)
     context.set_default_timeout(15_000)
+    context.on("dialog", _refuse_pop_up)
     return context
+
+
+# Pop-ups (alert, confirm, prompt) seen on any phone; DESIGN §5 allows none (tests/web/conftest.py checks).
+POP_UPS: list[str] = []
+
+
+def _refuse_pop_up(dialog: Dialog) -> None:
+    POP_UPS.append(f"{dialog.type}: {dialog.message}")
+    dialog.dismiss()
+
+
+def signed_in_page(browser: Browser, url: str, sandbox_url: str, openid: str, *,
+                   viewport: dict[str, int] = PHONE) -> Page:
+    """A phone whose WeChat knows it as ``openid``: the sandbox's authorisation page lets it through at once."""
+    context = phone(browser, viewport=viewport)
+    context.add_cookies([{"name": OPENID_COOKIE, "value": openid, "url": sandbox_url}])
+    return context.new_page()
 
 
 def snap(page: Page, name: str) -> None:
@@ -80,7 +100,9 @@ _MEASURE = """
                 contrast: (hi + 0.05) / (lo + 0.05), large: size > 18});
   }
   const targets = [];
-  for (const el of document.querySelectorAll('a, button, summary, label.choice, input[type=submit]')) {
+  const tappable = 'a, button, summary, label.choice, label.file-pick, input[type=submit], select, '
+    + 'input[type=text], input[type=tel], input[type=date], input[type=datetime-local]';
+  for (const el of document.querySelectorAll(tappable)) {
     if (!visible(el)) continue;
     const box = el.getBoundingClientRect();
     if (box.width < minTap - 0.5 || box.height < minTap - 0.5) {
@@ -90,9 +112,11 @@ _MEASURE = """
   return {
     texts,
     smallTargets: targets,
-    scrollWidth: document.documentElement.scrollWidth,
-    viewportWidth: window.innerWidth,
-    latin: (document.body.innerText.match(/[A-Za-z]{3,}/g) || []),
+    scrollWidth: Math.max(document.documentElement.scrollWidth, window.innerWidth),
+    latin: [document.title, document.body.innerText,
+            ...[...document.querySelectorAll('[alt], [aria-label], [placeholder], [title]')].map(
+              (el) => ['alt', 'aria-label', 'placeholder', 'title'].map((a) => el.getAttribute(a) || '').join(' '))]
+      .join(' ').match(/[A-Za-z]{3,}/g) || [],
   };
 }
 """
@@ -115,7 +139,9 @@ def age_friendly_problems(page: Page, *, min_tap: int) -> list[str]:
             problems.append(f"contrast {text['contrast']:.2f}:1: {text['text']}")
     for target in found["smallTargets"]:
         problems.append(f"tap target {target['width']:.0f}×{target['height']:.0f}px: {target['text']}")
-    if found["scrollWidth"] > found["viewportWidth"]:
-        problems.append(f"scrolls sideways: {found['scrollWidth']}px content in {found['viewportWidth']}px")
+    # A phone widens its layout viewport to fit content that is too wide, so the phone's own width is the measure.
+    width = (page.viewport_size or {"width": 0})["width"]
+    if found["scrollWidth"] > width:
+        problems.append(f"scrolls sideways: {found['scrollWidth']}px content on a {width}px phone")
     problems.extend(f"not Chinese: {word}" for word in found["latin"] if word not in ALLOWED_LATIN)
     return problems

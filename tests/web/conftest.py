@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from tests.live import serve
-from tests.web.browser import browser  # noqa: F401  (fixture)
+from tests.web.browser import POP_UPS, browser  # noqa: F401  (fixture)
 from tests.web.support import Site, World, make_world
 from tests.wechat.sandbox_server import SandboxServer, sandbox, sandbox_server  # noqa: F401  (fixtures)
 
@@ -33,3 +33,11 @@ def site(database_url: str, sandbox_server: SandboxServer) -> Iterator[Site]:  #
 @pytest.fixture
 def world(db: Session, site: Site, sandbox: object) -> World:  # noqa: F811
     return make_world(db)
+
+
+@pytest.fixture(autouse=True)
+def no_pop_ups() -> Iterator[None]:
+    """No page opens an alert, confirm or prompt (DESIGN §5): every browser test checks it."""
+    POP_UPS.clear()
+    yield
+    assert POP_UPS == []

@@ -290,3 +290,25 @@ def test_the_case_page_shows_which_messages_went_out_and_whether_they_arrived(
     assert "消息通知" in page
     assert "委托回执 → 委托人：已送达" in page
     assert "新委托提醒 → 帮办员：微信发不到，已转为电话告知" in page
+
+
+def test_terminating_is_refused_without_the_authorisation_or_the_hand_over(helper: httpx.Client, world: World,
+                                                                           db: Session) -> None:
+    case = new_case(db, world)
+    service.transition(db, resident_actor(case.resident), case.id, Action.REQUEST_TERMINATION,
+                       RequestTerminationIn(reason="自己去办", confirmed=True))
+    db.commit()
+    page = helper.get(f"/h5/helper/cases/{case.id}").text
+    assert page.index('id="terminate"') < page.index('id="accept"')  # the hand-over comes first
+    assert "在微信里申请取消，原因：自己去办" in page
+    unauthorised = act(helper, case, "terminate", authorisation_evidence=" ", handover_receiver="李秀英",
+                       handed=["居民身份证"])
+    assert unauthorised.status_code == 422 and "委托人授权证明" in unauthorised.text
+    nothing_handed = act(helper, case, "terminate", authorisation_evidence="委托人微信申请取消",
+                         handover_receiver="李秀英", extra="  ")
+    assert nothing_handed.status_code == 422 and "请勾选或写下交还给委托人的材料" in nothing_handed.text
+    nobody = act(helper, case, "terminate", authorisation_evidence="委托人微信申请取消", handover_receiver="",
+                 handed=["居民身份证"])
+    assert nobody.status_code == 422 and "材料接收人" in nobody.text
+    assert reload(db, case).status is EntrustmentStatus.SUBMITTED
+    assert db.scalar(select(Handover)) is None

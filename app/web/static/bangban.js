@@ -55,4 +55,10 @@
     if (event.target.type === "file") { describePhotos(event.target); }
   });
   syncFamily();
+
+  // A refused form: the banner on top says what is wrong; bring the field to put right into view.
+  var wrong = document.querySelector("form .field-error");
+  if (wrong) {
+    (wrong.closest(".field, .group") || wrong).scrollIntoView({block: "center"});
+  }
 })();
