@@ -102,3 +102,16 @@ def test_residents_cannot_register_or_record_visits(site: Site, world: World) ->
     assert resident.get("/h5/helper/register").status_code == 403
     assert resident.post("/h5/helper/visits", data={"csrf": form_token(resident), "person_name": "x",
                                                     "reason": "老"}).status_code == 403
+
+
+@pytest.mark.parametrize(("reason", "label"), [("老", "老：高龄、独居老人"), ("病", "病：重病、长期卧床"),
+                                               ("残", "残：残疾人"), ("孤", "孤：孤儿、事实无人抚养儿童")])
+def test_a_visit_to_each_of_the_old_sick_disabled_and_orphaned_is_recorded(helper: httpx.Client, db: Session,
+                                                                           reason: str, label: str) -> None:
+    page = helper.get("/h5/helper/visits").text
+    assert label in page
+    recorded = helper.post("/h5/helper/visits", data={"csrf": csrf_of(page), "person_name": "陈奶奶", "reason": reason,
+                                                      "visited_on": ""})
+    assert recorded.status_code == 200 and "已记下" in recorded.text and f"陈奶奶（{reason}）" in recorded.text
+    visit = db.scalar(select(Visit))
+    assert visit is not None and visit.reason.value == reason

@@ -7,11 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Entrustment
 from app.sandbox.control import OPENID_COOKIE
+from tests.web.browser import signed_in_page
 from tests.web.support import RESIDENT, Site, World, csrf_of, signed_in
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -126,3 +128,56 @@ def test_pages_are_never_cached_framed_or_fed_foreign_scripts(site: Site) -> Non
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     loaded = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.text)
     assert loaded and all(url.startswith("/h5/") for url in loaded)  # nothing from a CDN
+
+
+def test_the_session_cookie_is_http_only_scoped_to_the_pages_and_kept_a_week(site: Site) -> None:
+    with httpx.Client(base_url=site.url) as browser:
+        browser.cookies.set(OPENID_COOKIE, RESIDENT, domain="127.0.0.1")
+        to_wechat = browser.get("/h5/auth", params={"next": "/h5/cases"})
+        callback = browser.get(to_wechat.headers["location"].split("#")[0]).headers["location"]
+        opened = browser.get(callback)
+    cookie = next(v for v in opened.headers.get_list("set-cookie") if v.startswith("bb_h5="))
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path", "samesite", "max-age"} <= attributes
+    assert "Path=/h5/" in cookie and "SameSite=lax" in cookie and "Max-Age=604800" in cookie
+    assert "Secure" not in cookie  # plain http here; see the next test
+
+
+def test_an_https_address_makes_the_page_cookies_secure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.responses import Response
+
+    from app.config import get_settings
+    from app.web import session as page_session
+
+    monkeypatch.setenv("BANGBAN_PUBLIC_BASE_URL", "https://bangban.example.gov.cn")
+    get_settings.cache_clear()
+    try:
+        response = Response()
+        page_session.open_session(response, RESIDENT)
+        page_session.begin_login(response, "/h5/cases")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    cookies = response.headers.getlist("set-cookie")
+    assert len(cookies) == 2 and all("; secure" in c.lower() and "httponly" in c.lower() for c in cookies)
+
+
+def test_a_cookie_naming_someone_else_without_the_signature_counts_as_none(site: Site) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    browser = signed_in(site, RESIDENT)
+    forged = URLSafeTimedSerializer("a-key-guessed-by-someone", salt="h5-session").dumps(
+        {"o": "o_helper_wang_fang", "c": "x"})
+    browser.cookies.delete("bb_h5")
+    browser.cookies.set("bb_h5", forged, domain="127.0.0.1", path="/h5/")
+    response = browser.get("/h5/helper", follow_redirects=False)
+    assert response.status_code == 302 and "/connect/oauth2/authorize" in response.headers["location"]
+
+
+def test_page_scripts_cannot_read_the_session_cookie(browser: Browser, site: Site) -> None:
+    page = signed_in_page(browser, site.url, site.sandbox_url, RESIDENT)
+    page.goto(f"{site.url}/h5/cases")
+    assert page.locator("h1").inner_text() == "我的办件"
+    assert "bb_h5" not in page.evaluate("document.cookie")
+    assert any(c["name"] == "bb_h5" and c["httpOnly"] for c in page.context.cookies())
+    page.context.close()
