@@ -10,13 +10,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
 
-# Secrets that must be real in production: (setting name, what it is for).
+# Settings that must be real in production: (setting name, shortest accepted, what it is for).
+# Our own keys must be long; WeChat's Token may be as short as 3 characters.
 _PRODUCTION_SECRETS = (
-    ("secret_key", "签名会话与令牌"),
-    ("data_key", "加密身份证号、电话等个人信息"),
-    ("wechat_app_id", "公众号 AppID"),
-    ("wechat_app_secret", "公众号 AppSecret"),
-    ("wechat_token", "公众号消息校验 Token"),
+    ("secret_key", 16, "签名会话与令牌"),
+    ("data_key", 16, "加密身份证号、电话等个人信息"),
+    ("wechat_app_id", 8, "公众号 AppID"),
+    ("wechat_app_secret", 16, "公众号 AppSecret"),
+    ("wechat_token", 3, "公众号消息校验 Token"),
 )
 
 
@@ -66,9 +67,9 @@ class Settings(BaseSettings):
         """Refuse to start in production with a missing or placeholder secret."""
         if self.env != "production":
             return
-        for name, purpose in _PRODUCTION_SECRETS:
+        for name, shortest, purpose in _PRODUCTION_SECRETS:
             value = getattr(self, name)
-            if not value or value == PLACEHOLDER or len(value) < 8:
+            if not value or value == PLACEHOLDER or len(value) < shortest:
                 raise ConfigError(
                     f"生产环境缺少有效的 BANGBAN_{name.upper()}（{purpose}），请在环境变量中设置后再启动。"
                 )

@@ -37,6 +37,12 @@ def test_production_refuses_sqlite_and_a_short_aes_key() -> None:
         Settings(**{**GOOD, "database_url": "sqlite:///x.db"}).check_for_production()
 
 
+def test_a_short_wechat_token_is_accepted_but_short_keys_are_not() -> None:
+    Settings(**{**GOOD, "wechat_token": "abc"}).check_for_production()
+    with pytest.raises(ConfigError, match="BANGBAN_DATA_KEY"):
+        Settings(**{**GOOD, "data_key": "short-key"}).check_for_production()
+
+
 def test_demo_runs_with_placeholders() -> None:
     Settings(env="demo").check_for_production()
 
