@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.helpers import binding
 from app.residents import service as resident_service
 from app.wechat.handlers import dialogue, entrust, guides, helpers, residents, wording
 from app.wechat.handlers.dialogue import FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, Chat, choice, clean
@@ -38,7 +39,7 @@ def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
 
 def _helper_queue(session: Session, openid: str) -> Reply | None:
     """A bound helper who writes gets their queue, unless they are entrusting something themselves."""
-    helper = residents.bound_helper(session, openid)
+    helper = binding.bound_helper(session, openid)
     if helper is None or dialogue.under_way(session, openid):
         return None
     return Reply(helpers.queue_summary(session, helper))

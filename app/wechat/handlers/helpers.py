@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -15,7 +14,9 @@ from app.auth.scope import entrustment_scope
 from app.config import get_settings
 from app.entrustments import repository as cases
 from app.entrustments.workflow import ActorKind
-from app.models import BindToken, Entrustment, EntrustmentStatus, Helper, Role
+from app.helpers import binding
+from app.helpers.binding import BindOutcome
+from app.models import Entrustment, EntrustmentStatus, Helper, Role
 from app.wechat.handlers import places, wording
 
 
@@ -61,32 +62,20 @@ def _place_label(session: Session, helper: Helper) -> str:
 
 
 def bind(session: Session, openid: str, token_value: str) -> str:
-    """Bind ``openid`` to the helper the token was issued for: once, before it expires, and only
-    when this WeChat is not already another helper's."""
-    token = session.get(BindToken, token_value, with_for_update=True)
-    if token is None:
-        return wording.BIND_UNKNOWN
-    helper = session.get(Helper, token.helper_id)
-    if helper is None:
-        return wording.BIND_UNKNOWN
-    if token.used_at is not None:
-        if token.used_by_openid == openid and helper.openid == openid:
+    """What the helper reads after scanning a ``bind:`` code."""
+    result = binding.bind_by_token(session, token_value, openid)
+    helper = result.helper
+    match result.outcome:
+        case BindOutcome.BOUND if helper is not None:
+            return wording.bound(helper.name, _place_label(session, helper))
+        case BindOutcome.ALREADY if helper is not None:
             return wording.bind_already(helper.name, _place_label(session, helper))
-        return wording.BIND_USED
-    if token.expires_at <= clock.now():
-        return wording.BIND_EXPIRED
-    if not helper.active:
-        return wording.bind_inactive(helper.name)
-    other = session.scalar(select(Helper).where(Helper.openid == openid, Helper.id != helper.id))
-    if other is not None:
-        return wording.bind_other_helper(other.name, _place_label(session, other))
-    now = clock.now()
-    token.used_at = now
-    token.used_by_openid = openid
-    if helper.openid == openid:
-        session.flush()
-        return wording.bind_already(helper.name, _place_label(session, helper))
-    helper.openid = openid
-    helper.bound_at = now
-    session.flush()
-    return wording.bound(helper.name, _place_label(session, helper))
+        case BindOutcome.USED:
+            return wording.BIND_USED
+        case BindOutcome.EXPIRED:
+            return wording.BIND_EXPIRED
+        case BindOutcome.INACTIVE if helper is not None:
+            return wording.bind_inactive(helper.name)
+        case BindOutcome.OTHER_HELPER if result.other is not None:
+            return wording.bind_other_helper(result.other.name, _place_label(session, result.other))
+    return wording.BIND_UNKNOWN

@@ -12,6 +12,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.helpers import binding
 from app.models import AssistanceCategory
 from app.wechat.handlers import conversation, entrust, guides, helpers, places, residents, wording
 from app.wechat.handlers.dialogue import Chat
@@ -82,7 +83,7 @@ CLICKS: dict[str, Callable[[Chat], Reply]] = {
 def on_click(session: Session, message: BaseMessage) -> Reply:
     key = str(message.key or "").upper()
     if key == "MY_CASES":
-        helper = residents.bound_helper(session, message.source)
+        helper = binding.bound_helper(session, message.source)
         if helper is not None:
             return Reply(helpers.queue_summary(session, helper))
     action = CLICKS.get(key)

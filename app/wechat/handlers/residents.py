@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.entrustments import repository as cases
 from app.entrustments.workflow import ActorKind
-from app.models import Entrustment, Helper, Resident
+from app.models import Entrustment, Resident
 from app.wechat.handlers import wording
 
 # More lines than this make a reply too long to read on a phone (and WeChat cuts a passive reply
@@ -20,10 +19,6 @@ def actor_for(resident: Resident, name: str | None = None) -> Actor:
     """The resident acting for themselves: their WeChat confirmation is the authorisation."""
     return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=name or resident.name or "微信用户",
                  resident_id=resident.id, openid=resident.openid)
-
-
-def bound_helper(session: Session, openid: str) -> Helper | None:
-    return session.scalar(select(Helper).where(Helper.openid == openid, Helper.active.is_(True)))
 
 
 def case_line(case: Entrustment) -> str:
