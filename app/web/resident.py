@@ -74,7 +74,7 @@ def _entrust_page(request: Request, session: SessionDep, visitor: VisitorDep, *,
         categories=[(c, texts.CATEGORY_LABELS[c]) for c in lookups.categories_in_use(session)],
         matters=lookups.matters(session, kind) if kind and not chosen else [], matter=chosen,
         values={**defaults, **(values or {})}, errors=errors or {}, relations=texts.RELATIONS,
-        consent=texts.CONSENT, free=texts.FREE, photo_hint=texts.PHOTO_HINT,
+        consent=texts.CONSENT, free=texts.FREE, photo_hint=texts.PHOTO_HINT, texts=texts,
     )
 
 

@@ -19,6 +19,7 @@ from app.models import (
     Evaluation,
     Helper,
     RatingSource,
+    ServiceKind,
 )
 from app.privacy import mask_phone
 from app.web.forms import PHOTO_LIMITS
@@ -34,6 +35,13 @@ CATEGORY_LABELS: dict[AssistanceCategory, str] = {
     AssistanceCategory.EDUCATION: "教育救助（孩子上学）",
     AssistanceCategory.DISASTER: "灾害救助（受灾）",
     AssistanceCategory.UNDECIDED: "不清楚，请帮办员打电话问我",
+}
+
+# What each kind of matter means for the resident (the plan's names: 便民服务, 政务服务, 其他).
+SERVICE_KIND_WORDS: dict[ServiceKind, str] = {
+    ServiceKind.CONVENIENCE: "帮您填表、复印、跑腿",
+    ServiceKind.GOVERNMENT: "帮您送到乡镇（街道）窗口办理",
+    ServiceKind.OTHER: "其他相关的事",
 }
 
 CONSENT = ("我同意：帮办员为办这件事，可以查看和使用我（和家人）的姓名、电话、身份证件和材料照片。"

@@ -53,7 +53,7 @@ def test_the_resident_cancels_and_the_helper_hands_the_papers_back(browser: Brow
     first = wang.locator("details.action").first
     expect(first.locator("summary")).to_have_text("终止办理并交还材料")
     expect(first).to_have_attribute("open", "")
-    expect(first.locator("input[name=authorisation_evidence]")).to_have_value(
+    expect(first.locator("textarea[name=authorisation_evidence]")).to_have_value(
         re.compile("^委托人.+在微信里申请取消，原因：自己去办$"))
     expect(first.locator("input[name=handover_receiver]")).to_have_value("李秀英")
     first.get_by_role("button", name="终止办理").click()
