@@ -7,9 +7,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Request, sync_playwright
 
 from app.sandbox.control import OPENID_COOKIE
 
@@ -41,16 +42,25 @@ def phone(browser: Browser, *, viewport: dict[str, int] = PHONE) -> BrowserConte
                                   device_scale_factor=2)
     context.set_default_timeout(15_000)
     context.on("dialog", _refuse_pop_up)
+    context.on("request", _note_foreign)
     return context
 
 
-# Pop-ups (alert, confirm, prompt) seen on any phone; DESIGN §5 allows none (tests/web/conftest.py checks).
+# What any phone met that DESIGN §5 rules out (tests/web/conftest.py checks both after every test):
+# pop-ups (alert, confirm, prompt), and anything fetched from elsewhere than this machine (a CDN).
 POP_UPS: list[str] = []
+FOREIGN_REQUESTS: list[str] = []
 
 
 def _refuse_pop_up(dialog: Dialog) -> None:
     POP_UPS.append(f"{dialog.type}: {dialog.message}")
     dialog.dismiss()
+
+
+def _note_foreign(request: Request) -> None:
+    parts = urlsplit(request.url)
+    if parts.scheme in ("http", "https") and parts.hostname not in ("127.0.0.1", "localhost"):
+        FOREIGN_REQUESTS.append(request.url)
 
 
 def signed_in_page(browser: Browser, url: str, sandbox_url: str, openid: str, *,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from tests.live import serve
-from tests.web.browser import POP_UPS, browser  # noqa: F401  (fixture)
+from tests.web.browser import FOREIGN_REQUESTS, POP_UPS, browser  # noqa: F401  (fixture)
 from tests.web.support import Site, World, make_world
 from tests.wechat.sandbox_server import SandboxServer, sandbox, sandbox_server  # noqa: F401  (fixtures)
 
@@ -36,8 +36,11 @@ def world(db: Session, site: Site, sandbox: object) -> World:  # noqa: F811
 
 
 @pytest.fixture(autouse=True)
-def no_pop_ups() -> Iterator[None]:
-    """No page opens an alert, confirm or prompt (DESIGN §5): every browser test checks it."""
+def no_pop_ups_and_no_cdn() -> Iterator[None]:
+    """No page opens an alert, confirm or prompt, and none loads anything from another host (DESIGN §5, the
+    issue's "no external CDN"): every browser test checks both."""
     POP_UPS.clear()
+    FOREIGN_REQUESTS.clear()
     yield
     assert POP_UPS == []
+    assert FOREIGN_REQUESTS == []

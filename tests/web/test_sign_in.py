@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.models import Entrustment
 from app.sandbox.control import OPENID_COOKIE
 from tests.web.browser import signed_in_page
-from tests.web.support import RESIDENT, Site, World, csrf_of, signed_in
+from tests.web.support import HELPER, RESIDENT, Site, World, csrf_of, signed_in
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -180,4 +180,21 @@ def test_page_scripts_cannot_read_the_session_cookie(browser: Browser, site: Sit
     assert page.locator("h1").inner_text() == "我的办件"
     assert "bb_h5" not in page.evaluate("document.cookie")
     assert any(c["name"] == "bb_h5" and c["httpOnly"] for c in page.context.cookies())
+    page.context.close()
+
+
+@pytest.mark.parametrize(("name", "openid", "heading"), [
+    ("我的办件", RESIDENT, "我的办件"), ("我要投诉", RESIDENT, "我要投诉"), ("帮办员工作台", HELPER, "帮办员工作台"),
+])
+def test_each_menu_page_opens_through_one_oauth_round(browser: Browser, site: Site, name: str, openid: str,
+                                                     heading: str) -> None:
+    from app.wechat.menus import DEFAULT_MENU_PATH, load_menu, render_menu
+
+    menu = render_menu(load_menu(DEFAULT_MENU_PATH), site.url)
+    link = next(sub["url"] for button in menu["button"] for sub in button["sub_button"] if sub["name"] == name)
+    page = signed_in_page(browser, site.url, site.sandbox_url, openid)
+    page.goto(link)
+    assert page.locator("h1").inner_text() == heading
+    assert page.url.startswith(f"{site.url}/h5/") and "/auth" not in page.url
+    assert exchanges(site) == 1
     page.context.close()
