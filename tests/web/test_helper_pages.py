@@ -115,6 +115,8 @@ def test_accepting_sets_the_deadline_and_tells_the_resident(helper: httpx.Client
     page = helper.get(f"/h5/helper/cases/{case.id}").text
     for title in ("材料齐全，受理", "缺材料：一次性告知", "不予受理"):
         assert title in page
+    assert page.count('href="tel:13800138000"') == 1  # the call comes before the actions
+    assert page.index('href="tel:13800138000"') < page.index("材料齐全，受理")
     assert "办结" not in page.split("办理经过")[0].replace("办结期限", "").replace("承诺 10 个工作日内办结", "")
     accepted = act(helper, case, "accept", version=str(case.version))
     assert accepted.status_code == 200 and "已受理，已通知委托人李秀英" in accepted.text
