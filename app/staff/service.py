@@ -36,4 +36,4 @@ def members(session: Session, area_code: str | None = None) -> Sequence[tuple[St
         Region.code, StaffMember.id)
     if area_code:
         query = query.where(Region.code == area_code)
-    return session.execute(query).tuples().all()
+    return session.execute(query).all()
