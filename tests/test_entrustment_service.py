@@ -34,6 +34,7 @@ from app.models import (
     Queue,
     Rectification,
     Role,
+    StaffMember,
 )
 from tests.factories import (
     china_time,
@@ -80,16 +81,44 @@ def test_submission_goes_to_the_bound_helper_with_fewest_open_cases(db: Session,
 def test_without_a_bound_helper_the_case_goes_to_the_village_secretary(db: Session, world: dict) -> None:
     village = world["tree"]["guibei"]
     create_helper(db, village, "未绑定", openid=None)
-    secretary = create_helper(db, village, "刘书记", openid=None, is_secretary=True)
+    secretary = create_helper(db, village, "刘书记", openid="o_secretary_liu", is_secretary=True)
     case = submit_as_resident(db, world["resident"], village, world["matter"])
     assert case.helper_id == secretary.id and case.queue is Queue.SECRETARY
 
 
+def test_an_unbound_secretary_is_passed_over_for_the_township(db: Session, world: dict) -> None:
+    village = world["tree"]["guibei"]
+    create_helper(db, village, "刘书记", openid=None, is_secretary=True)
+    case = submit_as_resident(db, world["resident"], village, world["matter"])
+    assert case.helper_id is None and case.queue is Queue.TOWNSHIP
+
+
 def test_without_helper_or_secretary_the_township_task_force_is_alerted(db: Session, world: dict) -> None:
+    member = StaffMember(region_id=world["tree"]["guixi"].id, name="陈专班", openid="o_staff_chen")
+    db.add(member)
+    db.flush()
     case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
     assert case.helper_id is None and case.queue is Queue.TOWNSHIP
     alert = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "township_unrouted"))
-    assert alert is not None and alert.recipient_id == world["tree"]["guixi"].id
+    assert alert is not None and (alert.recipient_kind, alert.recipient_id) == ("staff", member.id)
+    assert alert.recipient_openid == "o_staff_chen"
+
+
+def test_a_township_without_a_task_force_still_gets_a_visible_alert(db: Session, world: dict) -> None:
+    submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
+    alert = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "township_unrouted"))
+    assert alert is not None and (alert.recipient_kind, alert.recipient_id) == ("township", world["tree"]["guixi"].id)
+
+
+def test_a_resident_cancelling_an_unheld_case_is_heard_by_the_township(db: Session, world: dict) -> None:
+    member = StaffMember(region_id=world["tree"]["guixi"].id, name="陈专班", openid="o_staff_chen")
+    db.add(member)
+    db.flush()
+    case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
+    service.transition(db, resident_actor(world["resident"]), case.id, Action.REQUEST_TERMINATION,
+                       RequestTerminationIn(reason="不办了", confirmed=True))
+    told = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "helper_termination_requested"))
+    assert told is not None and told.recipient_id == member.id
 
 
 def test_case_number_carries_the_year_and_id(db: Session, world: dict, at: MoveTo) -> None:
@@ -243,6 +272,30 @@ def test_reassign_within_the_township_tells_the_new_helper(db: Session, world: d
     message = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "helper_new_case")
                          .order_by(OutboxMessage.id.desc())).first()
     assert message is not None and message.recipient_id == neighbour.id
+
+
+def test_the_new_helper_of_a_reassigned_case_from_another_village_can_work_it(db: Session, world: dict) -> None:
+    create_helper(db, world["tree"]["guibei"], "王芳")
+    neighbour = create_helper(db, world["tree"]["mingyue"], "赵敏")
+    case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
+    staff = staff_actor(Role.TOWNSHIP_STAFF, world["tree"]["guixi"])
+    service.transition(db, staff, case.id, Action.REASSIGN, ReassignIn(helper_id=neighbour.id, reason="王芳休假"))
+    items, total = service.list_page(db, helper_actor(neighbour))
+    assert total == 1 and items[0].id == case.id
+    service.transition(db, helper_actor(neighbour), case.id, Action.ACCEPT, AcceptIn())
+    assert case.status is EntrustmentStatus.ACCEPTED
+
+
+def test_supplying_materials_keeps_the_time_the_case_was_entrusted(db: Session, world: dict, at: MoveTo) -> None:
+    helper = create_helper(db, world["tree"]["guibei"])
+    at("2026-11-23T09:00")
+    case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
+    entrusted = case.submitted_at
+    service.transition(db, helper_actor(helper), case.id, Action.REQUEST_SUPPLEMENT,
+                       RequestSupplementIn(missing_materials=["户口簿复印件"]))
+    at("2026-11-30T09:00")
+    service.transition(db, resident_actor(world["resident"]), case.id, Action.SUPPLEMENT, SupplementIn())
+    assert case.status is EntrustmentStatus.SUBMITTED and case.submitted_at == entrusted
 
 
 def test_staff_of_another_township_cannot_see_the_case(db: Session, world: dict) -> None:

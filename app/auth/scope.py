@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
@@ -35,7 +35,11 @@ def entrustment_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
     path = area_path(session, actor)
     if path is None:
         return true()
-    return Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(path)))
+    in_area = Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(path)))
+    if actor.helper_id is not None:
+        # A helper also sees what the township reassigned to them from a neighbouring village.
+        return or_(in_area, Entrustment.helper_id == actor.helper_id)
+    return in_area
 
 
 def region_in_scope(session: Session, actor: Actor, region: Region) -> bool:

@@ -55,9 +55,13 @@ def _record(session: Session, case: Entrustment, action: Action, actor: Actor,
 
 
 def _stamp(case: Entrustment, rule: Rule, now: datetime) -> None:
+    """Enter the rule's status; its time is when the case first got there (a case back in
+    ``submitted`` after its materials came keeps the time it was entrusted)."""
     if rule.target is not None:
         case.status = rule.target
-        setattr(case, f"{rule.target.value}_at", now)
+        column = f"{rule.target.value}_at"
+        if getattr(case, column) is None:
+            setattr(case, column, now)
 
 
 # ---- submit ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.entrustments.workflow import Action
 from app.models import Entrustment, EntrustmentEvent
 from app.notifications.outbox import Kind, enqueue
+from app.notifications.task_force import tell_task_force
 
 _RESIDENT_KINDS: dict[Action, Kind] = {
     Action.SUBMIT: Kind.RESIDENT_RECEIPT,
@@ -69,8 +70,8 @@ def notify(session: Session, case: Entrustment, action: Action, event: Entrustme
         enqueue(session, helper_kind, dedupe_key=f"{helper_kind.value}:{case.id}:{event.id}",
                 recipient_kind="helper", recipient_id=case.helper_id, recipient_openid=case.helper.openid,
                 payload=payload, entrustment_id=case.id)
-    elif action is Action.SUBMIT:
-        kind = Kind.TOWNSHIP_UNROUTED
-        enqueue(session, kind, dedupe_key=f"{kind.value}:{case.id}", recipient_kind="township",
-                recipient_id=case.village.parent_id, recipient_openid=None, payload=payload,
-                entrustment_id=case.id)
+        return
+    # Nobody holds the case (the village has no reachable helper or secretary): the township task
+    # force is told of it, and of whatever happens to it, until it reassigns the case.
+    kind = Kind.TOWNSHIP_UNROUTED if action is Action.SUBMIT else helper_kind
+    tell_task_force(session, kind, case.village.parent_id, f"{case.id}:{event.id}", payload, case.id)
