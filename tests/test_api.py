@@ -243,3 +243,18 @@ def test_regions_matters_and_helpers_are_listed(world: World) -> None:
     assert {m["code"] for m in matters} == {"linshi-zhengwu", "dibao-zhengwu"}
     helpers = world.township.get("/api/v1/helpers").json()
     assert [h["name"] for h in helpers] == ["王芳"]
+
+
+def test_only_the_platform_may_name_a_residents_wechat(world: World) -> None:
+    body = submission(channel="phone", authorisation_ref="签字委托书 2026-118")
+    response = world.helper_client.post("/api/v1/entrustments", json=body)
+    assert response.status_code == 422 and response.json()["field"] == "resident_openid"
+
+
+def test_a_platform_submission_does_not_rewrite_the_residents_own_record(world: World, db: Session) -> None:
+    submit(world, resident_name="李秀英", contact_phone="13800138000")
+    second = submit(world, resident_name="李秀英的女儿", contact_phone="13900139000")
+    assert second["resident"]["name"] == "李秀英的女儿" and second["resident"]["contact_phone"] == "13900139000"
+    db.expire_all()
+    resident = db.scalar(select(Resident).where(Resident.openid == "o-li-xiuying"))
+    assert resident is not None and resident.name == "李秀英" and resident.phone == "13800138000"

@@ -34,6 +34,7 @@ from app.models import (
     Resident,
 )
 from app.notifications.transitions import notify
+from app.privacy import lookup_hash
 
 
 def _record(session: Session, case: Entrustment, action: Action, actor: Actor,
@@ -68,24 +69,39 @@ def _stamp(case: Entrustment, rule: Rule, now: datetime) -> None:
 
 
 def _resident_for(session: Session, actor: Actor, data: SubmitIn, village: Region) -> Resident:
-    if ActorKind.RESIDENT in actor.kinds and actor.resident_id is not None:
+    """Who entrusts: the resident acting themselves, the WeChat user the county's platform names,
+    or a new resident without WeChat. Only the resident changes their own record; a case found by
+    openid only fills in what the record lacks (the case keeps its own name and phone)."""
+    owner = ActorKind.RESIDENT in actor.kinds
+    if owner and actor.resident_id is not None:
         resident = session.get(Resident, actor.resident_id)
         if resident is None:
             raise NotFound("找不到委托人。")
+    elif owner and actor.openid:
+        if data.resident_openid not in (None, actor.openid):
+            raise InvalidInput("resident_openid", "只能以自己的微信提交委托。")
+        resident = session.scalar(select(Resident).where(Resident.openid == actor.openid))
+        if resident is None:
+            resident = Resident(openid=actor.openid, name="")
+            session.add(resident)
+    elif owner:
+        raise NotFound("找不到委托人。")
     elif data.resident_openid:
+        if ActorKind.PLATFORM not in actor.kinds:
+            raise InvalidInput("resident_openid", "只有一门受理平台可以指定委托人的微信 openid。")
         resident = session.scalar(select(Resident).where(Resident.openid == data.resident_openid))
         if resident is None:
-            resident = Resident(openid=data.resident_openid, name=data.resident_name)
+            resident = Resident(openid=data.resident_openid, name="")
             session.add(resident)
     else:
-        resident = Resident(name=data.resident_name)
+        resident = Resident(name="")
         session.add(resident)
-    resident.name = data.resident_name
-    resident.phone = data.contact_phone
+    if owner or not resident.name:
+        resident.name = data.resident_name
+    if owner or not resident.phone:
+        resident.phone = data.contact_phone
     resident.village_id = resident.village_id or village.id
-    if data.resident_id_number:
-        from app.privacy import lookup_hash
-
+    if data.resident_id_number and (owner or not resident.id_number):
         resident.id_number = data.resident_id_number
         resident.id_number_hash = lookup_hash(data.resident_id_number)
     session.flush()
