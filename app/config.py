@@ -28,7 +28,9 @@ class ConfigError(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BANGBAN_", env_file=".env", extra="ignore")
 
-    env: Literal["demo", "production"] = "demo"
+    # Production unless told otherwise: a deployment that forgets the setting still refuses placeholder
+    # secrets, SQLite and the WeChat sandbox. `./dev run` and the tests say demo.
+    env: Literal["demo", "production"] = "production"
     database_url: str = "sqlite:///./var/bangban.sqlite3"
     secret_key: str = PLACEHOLDER
     data_key: str = PLACEHOLDER

@@ -43,6 +43,13 @@ def test_a_short_wechat_token_is_accepted_but_short_keys_are_not() -> None:
         Settings(**{**GOOD, "data_key": "short-key"}).check_for_production()
 
 
+def test_without_an_env_setting_the_checks_of_production_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BANGBAN_ENV", raising=False)
+    assert Settings().env == "production"
+    with pytest.raises(ConfigError):
+        Settings(secret_key="change-me").check_for_production()
+
+
 def test_demo_runs_with_placeholders() -> None:
     Settings(env="demo").check_for_production()
 

@@ -15,6 +15,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
+    settings.check_for_production()
     with WeChatClient(settings) as client:
         dispatcher = Dispatcher(client, settings=settings)
         if args.once:
