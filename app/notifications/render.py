@@ -65,8 +65,8 @@ class CatalogError(ValueError):
     pass
 
 
-def catalog_path() -> Path:
-    configured = get_settings().template_catalog
+def catalog_path(settings: Settings | None = None) -> Path:
+    configured = (settings or get_settings()).template_catalog
     return Path(configured) if configured else DEMO_CATALOG
 
 

@@ -29,7 +29,7 @@ from app.config import Settings, get_settings
 from app.db import get_engine, unit_of_work
 from app.models import OutboxMessage, OutboxStatus
 from app.notifications.calls import open_call_task
-from app.notifications.render import Catalog, load_catalog, render
+from app.notifications.render import Catalog, CatalogError, catalog_path, load_catalog, render
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError, is_permanent, is_retryable
 
@@ -40,6 +40,7 @@ WAIT_FOR_TEMPLATE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP_SECONDS = 3600.0
 NOT_FOLLOWING = 43004
+ERROR_PAUSE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,28 @@ class Dispatcher:
         self.client = client
         self.catalog = catalog
         self.limiter = RateLimiter(self.settings.worker_rate)
+        self._last_good_catalog: Catalog | None = None
+        # A claim must outlive the slowest batch (every send timing out), or another worker could
+        # take rows this one is still sending.
+        slowest = self.settings.worker_batch / max(1, self.settings.worker_concurrency) * (
+            self.settings.wechat_timeout * 2 + 1)
+        self.lease = timedelta(seconds=max(self.settings.worker_lease, slowest))
+
+    def _current_catalog(self) -> Catalog:
+        """The template catalog as configured; while a saved edit does not load, the last good one."""
+        try:
+            self._last_good_catalog = load_catalog(catalog_path(self.settings))
+        except CatalogError:
+            if self._last_good_catalog is None:
+                raise
+            log.exception("template catalog does not load; sending with the last good one")
+        return self._last_good_catalog
 
     def run_pass(self) -> PassReport:
         """Claim one batch and send it."""
         report = PassReport()
-        catalog = self.catalog or load_catalog()
-        batch = claim(self.settings.worker_batch, timedelta(seconds=self.settings.worker_lease))
+        catalog = self.catalog or self._current_catalog()
+        batch = claim(self.settings.worker_batch, self.lease)
         report.claimed = len(batch)
         if not batch:
             return report
@@ -285,7 +302,13 @@ class Worker:
                 except Exception:
                     log.exception("sweep failed; it runs again next time")
                 last_sweep = time.monotonic()
-            report = self.dispatcher.run_pass()
+            try:
+                report = self.dispatcher.run_pass()
+            except Exception:
+                # The database restarting or a broken catalog must not end the worker: wait, try again.
+                log.exception("send pass failed; trying again shortly")
+                self.stopping.wait(max(self.interval, ERROR_PAUSE_SECONDS))
+                continue
             if report.claimed:
                 log.info("sent %s, retried %s, failed %s, call tasks %s, waiting %s", report.sent,
                          report.retried, report.failed, report.call_tasks, report.waiting)

@@ -4,9 +4,13 @@ busy, turned into a call task when the resident cannot be reached."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -167,3 +171,43 @@ def test_retries_stop_after_the_limit(db: Session, sandbox_server: SandboxServer
         worker.drain()
         make_due(db)
     assert set(statuses(db).values()) == {"failed_permanent"}
+
+
+def test_a_failing_pass_does_not_end_the_worker(sandbox_server: SandboxServer, sandbox: SandboxState,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.notifications import worker as worker_module
+    from app.notifications.worker import PassReport, Worker
+
+    monkeypatch.setattr(worker_module, "ERROR_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr("app.notifications.sweeps.run_sweeps", lambda session: None)
+    passes: list[str] = []
+    loop = Worker(dispatcher(sandbox_server.base_url), interval=0.0, sweep_every=3600)
+
+    def flaky_pass() -> PassReport:
+        passes.append("pass")
+        if len(passes) == 1:
+            raise RuntimeError("the database went away")
+        loop.stopping.set()
+        return PassReport()
+
+    monkeypatch.setattr(loop.dispatcher, "run_pass", flaky_pass)
+    loop.run()
+    assert passes == ["pass", "pass"]
+
+
+def test_a_catalog_broken_while_running_keeps_the_last_good_one(db: Session, sandbox_server: SandboxServer,
+                                                               sandbox: SandboxState, tmp_path: Path) -> None:
+    from app.notifications.render import DEMO_CATALOG
+
+    path = tmp_path / "templates.toml"
+    path.write_text(DEMO_CATALOG.read_text(encoding="utf-8"), encoding="utf-8")
+    worker = dispatcher(sandbox_server.base_url, template_catalog=str(path))
+    world = make_world(db)
+    submit(db, world)
+    db.commit()
+    worker.drain()
+    path.write_text("[kinds.helper_new_case\\nbroken", encoding="utf-8")
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    submit(db, world)
+    db.commit()
+    assert worker.drain().sent == 2

@@ -31,7 +31,7 @@ def start_worker(sandbox_server: SandboxServer) -> Iterator[Callable[[], subproc
     started: list[subprocess.Popen[bytes]] = []
     env = {**os.environ, "BANGBAN_WECHAT_API_BASE": sandbox_server.base_url, "BANGBAN_WORKER_INTERVAL": "0.1",
            "BANGBAN_WORKER_BATCH": "6", "BANGBAN_WORKER_CONCURRENCY": "3", "BANGBAN_WORKER_RATE": "1000",
-           "BANGBAN_WORKER_LEASE": "2", "BANGBAN_WECHAT_TIMEOUT": "3"}
+           "BANGBAN_WORKER_LEASE": "1", "BANGBAN_WECHAT_TIMEOUT": "0.5"}
 
     def start() -> subprocess.Popen[bytes]:
         process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
