@@ -3,6 +3,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import Connection, text
 
 from app.config import get_settings
 from app.db import engine_for
@@ -26,16 +27,28 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Several API containers may start at once, each running `bangban db upgrade`: on PostgreSQL they
+# take turns on this lock (held to the end of the migration transaction) instead of racing.
+_MIGRATION_LOCK = 74_221_234
+
+
+def _take_turn(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            _take_turn(connection)
             context.run_migrations()
         return
     with engine_for(_url()).connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            _take_turn(conn)
             context.run_migrations()
         conn.commit()
 

@@ -75,3 +75,17 @@ def test_environment_database_url_is_used_by_default(monkeypatch: pytest.MonkeyP
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_two_upgrades_at_once_take_turns(scratch_url: str) -> None:
+    """Containers starting together each run the migrations (separate processes, as in production);
+    neither may fail half-way."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BANGBAN_DATABASE_URL": scratch_url}
+    runs = [subprocess.Popen([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    command.check(_config(scratch_url))

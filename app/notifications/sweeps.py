@@ -28,6 +28,7 @@ from app.models import (
     Evaluation,
     Helper,
     InboundMessage,
+    OutboxMessage,
     Rectification,
     RectificationStatus,
     Region,
@@ -193,26 +194,35 @@ def _area_counts(session: Session, region: Region, today: date) -> dict[str, int
     return {"open": open_count, "overdue": overdue, "bad": bad, "since": week_start.toordinal()}
 
 
+def _already_written(session: Session, dedupe_key: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
 def _weekly(session: Session, today: date, report: SweepReport) -> None:
-    """The plan's weekly check: each township task force, and each village secretary for the village."""
+    """The plan's weekly check: each township task force, and each village secretary for the village.
+    The figures are counted only for whoever has not had this week's digest yet."""
     week = "{}-W{:02d}".format(*today.isocalendar()[:2])
     townships = session.scalars(select(Region).where(Region.level == RegionLevel.TOWNSHIP)).all()
     for township in townships:
-        members = _task_force(session, township.id)
-        if members:
-            payload = {"area": township.name, **_area_counts(session, township, today)}
-            for member in members:
-                if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:staff:{member.id}",
-                           recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
-                           payload=payload):
-                    report.digests += 1
+        members = [m for m in _task_force(session, township.id)
+                   if not _already_written(session, f"weekly:{week}:staff:{m.id}")]
+        if not members:
+            continue
+        payload = {"area": township.name, **_area_counts(session, township, today)}
+        for member in members:
+            if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:staff:{member.id}",
+                       recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
+                       payload=payload):
+                report.digests += 1
     secretaries = session.scalars(select(Helper).options(joinedload(Helper.village)).where(
         Helper.is_secretary.is_(True), Helper.active.is_(True), Helper.openid.is_not(None))).all()
     for secretary in secretaries:
+        key = f"weekly:{week}:secretary:{secretary.id}"
+        if _already_written(session, key):
+            continue
         payload = {"area": secretary.village.name, **_area_counts(session, secretary.village, today)}
-        if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:secretary:{secretary.id}",
-                   recipient_kind="secretary", recipient_id=secretary.id, recipient_openid=secretary.openid,
-                   payload=payload):
+        if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=key, recipient_kind="secretary",
+                   recipient_id=secretary.id, recipient_openid=secretary.openid, payload=payload):
             report.digests += 1
 
 
