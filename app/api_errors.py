@@ -8,6 +8,7 @@ import uuid
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.entrustments.workflow import FIELD_LABELS
@@ -89,6 +90,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"code": f"http_{exc.status_code}",
                              "message": messages.get(exc.status_code, str(exc.detail))},
                             status_code=exc.status_code)
+
+    @app.exception_handler(DataError)
+    def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refuses a number past its integer range (an id or offset no row can have).
+        return JSONResponse({"code": "invalid_input", "message": "编号或数值超出范围，找不到对应的记录。"},
+                            status_code=422)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

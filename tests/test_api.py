@@ -258,3 +258,11 @@ def test_a_platform_submission_does_not_rewrite_the_residents_own_record(world: 
     db.expire_all()
     resident = db.scalar(select(Resident).where(Resident.openid == "o-li-xiuying"))
     assert resident is not None and resident.name == "李秀英" and resident.phone == "13800138000"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/entrustments/3000000000", "/api/v1/entrustments?helper_id=3000000000",
+                                  "/api/v1/entrustments?offset=3000000000"])
+def test_numbers_past_the_databases_range_are_a_clear_answer_not_a_crash(world: World, path: str) -> None:
+    response = world.platform.get(path)
+    assert response.status_code in (404, 422) or (response.status_code == 200 and response.json()["items"] == [])
+    assert response.json().get("code") != "internal_error"

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from app import clock
@@ -160,6 +161,9 @@ class PageRoute(APIRoute):
                 return error_page(request, exc)
             except RequestValidationError as exc:
                 return error_page(request, _validation_error(exc))
+            except DataError:
+                # A number no row can have (an id past the database's integer range) names nothing.
+                return error_page(request, NotFound("没有这个页面。可能是链接不完整，请从公众号菜单重新打开。"))
             except Exception:
                 request_id = uuid.uuid4().hex[:12]
                 log.exception("page error, request id %s", request_id)

@@ -314,3 +314,8 @@ def test_terminating_is_refused_without_the_authorisation_or_the_hand_over(helpe
     assert nobody.status_code == 422 and "材料接收人" in nobody.text
     assert reload(db, case).status is EntrustmentStatus.SUBMITTED
     assert db.scalar(select(Handover)) is None
+
+
+def test_a_case_number_past_the_databases_range_is_not_found(helper: httpx.Client) -> None:
+    response = helper.get("/h5/helper/cases/3000000000")
+    assert response.status_code == 404 and "错误编号" not in response.text
