@@ -340,3 +340,19 @@ def _completed_case(db: Session, world: dict, helper: object) -> object:
     service.transition(db, actor, case.id, Action.COMPLETE,
                        CompleteIn(result="已办结", replied_at=china_time("2026-11-27T10:00")))
     return case
+
+
+def test_an_undecided_case_is_accepted_only_with_its_real_matter_and_time_limit(db: Session, world: dict) -> None:
+    helper = create_helper(db, world["tree"]["guibei"])
+    undecided = create_matter(db, "undecided", time_limit_days=3)
+    dibao = create_matter(db, "dibao-zhengwu", time_limit_days=30)
+    case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], undecided)
+    with pytest.raises(InvalidInput) as caught:
+        service.transition(db, helper_actor(helper), case.id, Action.ACCEPT, AcceptIn())
+    assert caught.value.field == "matter_code" and "确认" in caught.value.message
+    with pytest.raises(InvalidInput):
+        service.transition(db, helper_actor(helper), case.id, Action.ACCEPT, AcceptIn(matter_code="undecided"))
+    service.transition(db, helper_actor(helper), case.id, Action.ACCEPT, AcceptIn(matter_code="dibao-zhengwu"))
+    assert case.matter_id == dibao.id and case.time_limit_days == 30
+    event = service.timeline(db, case)[-1]
+    assert event.details["matter_changed_from"] == "undecided" and event.details["matter"] == "dibao-zhengwu"

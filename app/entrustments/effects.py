@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import Actor
 from app.calendar.service import WorkCalendar
 from app.entrustments.schemas import (
+    AcceptIn,
     CompleteIn,
     DeclineIn,
     EvaluateIn,
@@ -25,11 +27,13 @@ from app.entrustments.schemas import (
 )
 from app.entrustments.workflow import Action, ActorKind
 from app.errors import InvalidInput
+from app.matters.catalog import UNDECIDED_CODE
 from app.models import (
     Entrustment,
     Evaluation,
     Handover,
     Helper,
+    Matter,
     ProgressNote,
     Queue,
     RatingSource,
@@ -45,12 +49,22 @@ RECTIFICATION_WORKING_DAYS = 15
 Effect = Callable[[Session, Actor, Entrustment, Any, WorkCalendar], dict[str, Any]]
 
 
-def _accept(session: Session, actor: Actor, case: Entrustment, data: Any, cal: WorkCalendar) -> dict[str, Any]:
+def _accept(session: Session, actor: Actor, case: Entrustment, data: AcceptIn, cal: WorkCalendar) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if data.matter_code:
+        matter = session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True),
+                                                     Matter.code != UNDECIDED_CODE))
+        if matter is None:
+            raise InvalidInput("matter_code", "请从事项目录中选择要办的事项。")
+        details["matter_changed_from"] = case.matter.code
+        case.matter = matter
+        case.time_limit_days = matter.time_limit_days
+    elif case.matter.code == UNDECIDED_CODE:
+        raise InvalidInput("matter_code", "委托人当时不清楚要办什么：请先和委托人确认事项，选好后再受理。")
     today = clock.today()
     case.due_on = cal.add_working_days(today, case.time_limit_days)
     case.progress_due_on = cal.add_working_days(today, case.matter.progress_interval_days)
-    case.missing_materials = case.missing_materials or []
-    return {"due_on": case.due_on.isoformat()}
+    return {**details, "matter": case.matter.code, "due_on": case.due_on.isoformat()}
 
 
 def _request_supplement(session: Session, actor: Actor, case: Entrustment, data: RequestSupplementIn,

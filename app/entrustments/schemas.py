@@ -63,7 +63,8 @@ class VersionIn(Strict):
 
 
 class AcceptIn(VersionIn):
-    pass
+    matter_code: Annotated[Text, Field(max_length=32)] | None = Field(
+        default=None, description="确认后的办理事项；委托时选了“不清楚”（待帮办员确认）的必须填写")
 
 
 class RequestSupplementIn(VersionIn):

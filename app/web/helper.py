@@ -30,6 +30,7 @@ from app.entrustments.schemas import (
 from app.entrustments.workflow import RULES, Action, ActorKind, allowed_actions
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.helpers import calls, workbench
+from app.matters.catalog import UNDECIDED_CODE
 from app.models import AttachmentKind, Entrustment, RatingLevel, RatingSource
 from app.notifications import delivery
 from app.web import helper_texts as texts
@@ -100,6 +101,7 @@ def case_page(request: Request, session: Session, visitor: Visitor, case_id: int
         clock=workbench.clock_of(case), timeline=history, evidence=texts.termination_evidence(history),
         photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
         deliveries=delivery.for_case(session, case.id), township=township,
+        matters=[m for m in lookups.matters(session) if m.code != UNDECIDED_CODE],
         levels=[level.value for level in RatingLevel], today=clock.today(),
         now=clock.now().astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M"), mine=case.helper_id == actor.helper_id,
         open_action=open_action or _first_to_open(actions),
@@ -155,8 +157,11 @@ def _act(request: Request, session: Session, visitor: Visitor, case_id: int, act
 
 
 @router.post("/cases/{case_id}/accept", dependencies=[FormChecked])
-def accept(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "") -> Response:
-    return _act(request, session, visitor, case_id, Action.ACCEPT, lambda: AcceptIn(version=_version(version)), {})
+def accept(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+           matter_code: Text = "") -> Response:
+    return _act(request, session, visitor, case_id, Action.ACCEPT,
+                lambda: AcceptIn(version=_version(version), matter_code=matter_code or None),
+                {"matter_code": matter_code})
 
 
 @router.post("/cases/{case_id}/request-supplement", dependencies=[FormChecked])

@@ -319,3 +319,16 @@ def test_terminating_is_refused_without_the_authorisation_or_the_hand_over(helpe
 def test_a_case_number_past_the_databases_range_is_not_found(helper: httpx.Client) -> None:
     response = helper.get("/h5/helper/cases/3000000000")
     assert response.status_code == 404 and "错误编号" not in response.text
+
+
+def test_an_undecided_case_is_accepted_with_the_matter_the_helper_confirmed(
+        helper: httpx.Client, world: World, db: Session) -> None:
+    case = new_case(db, world, code="undecided")
+    page = helper.get(f"/h5/helper/cases/{case.id}").text
+    assert "选好要办的事项再受理" in page and 'name="matter_code"' in page
+    refused = act(helper, case, "accept", version=str(case.version))
+    assert refused.status_code == 422 and "确认" in refused.text
+    accepted = act(helper, case, "accept", version=str(case.version), matter_code="linshi-zhengwu")
+    assert accepted.status_code in (200, 303)
+    case = reload(db, case)
+    assert case.status is EntrustmentStatus.ACCEPTED and matter(db).id == case.matter_id
