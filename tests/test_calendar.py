@@ -78,3 +78,13 @@ def test_cli_calendar_set_stores_the_override(db: Session, capsys: pytest.Captur
 def test_cli_calendar_set_rejects_a_bad_date(db: Session, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calendar", "set", "2027-13-01", "holiday"]) == 2
     assert "格式不对" in capsys.readouterr().err
+
+
+def test_a_missing_next_year_is_warned_about_until_the_county_enters_it(db: Session) -> None:
+    from app.calendar.service import coverage_warning
+
+    assert coverage_warning(db, date(2025, 11, 28)) is None  # 2026 is known
+    warning = coverage_warning(db, date(2026, 11, 28))
+    assert warning is not None and "2027" in warning and "bangban calendar set" in warning
+    set_override(db, date(2027, 1, 1), "holiday", "元旦")
+    assert coverage_warning(db, date(2026, 11, 28)) is None

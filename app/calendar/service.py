@@ -74,3 +74,17 @@ def set_override(session: Session, day: date, kind: str, note: str | None = None
         row.note = note
     session.flush()
     return row
+
+
+def coverage_warning(session: Session, today: date) -> str | None:
+    """Said when deadlines can already reach a year the calendar library does not know and the
+    county has entered no days for it: those deadlines count every Monday to Friday as working."""
+    next_year = today.year + 1
+    if next_year <= _LAST_KNOWN_YEAR:
+        return None
+    entered = session.scalar(select(CalendarOverride.day).where(CalendarOverride.day >= date(next_year, 1, 1))
+                             .limit(1))
+    if entered is not None:
+        return None
+    return (f"{next_year} 年的法定节假日尚未载入：跨入该年的办理时限按周一至周五计算。"
+            f"请在国务院公布安排后用 bangban calendar set 录入（或升级 chinese-calendar）。")

@@ -290,10 +290,19 @@ class Worker:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
 
+    def _warn_about_the_calendar(self) -> None:
+        from app.calendar.service import coverage_warning
+
+        with unit_of_work() as session:
+            warning = coverage_warning(session, clock.today())
+        if warning:
+            log.warning(warning)
+
     def run(self) -> None:
         from app.notifications.sweeps import run_sweeps
 
         last_sweep = 0.0
+        self._warn_about_the_calendar()
         while not self.stopping.is_set():
             if time.monotonic() - last_sweep >= self.sweep_every:
                 try:
