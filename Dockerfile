@@ -2,7 +2,8 @@
 # with `bangban worker`. Migrations run before the server starts.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BANGBAN_ENV=production
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BANGBAN_ENV=production \
+    BANGBAN_MEDIA_DIR=/srv/bangban/media
 WORKDIR /srv/bangban
 
 COPY pyproject.toml README.md alembic.ini ./
@@ -10,8 +11,10 @@ COPY app ./app
 COPY migrations ./migrations
 COPY wechat_menus ./wechat_menus
 RUN pip install --no-cache-dir . && useradd --system --home /srv/bangban bangban \
-    && mkdir -p /srv/bangban/var && chown bangban /srv/bangban/var
+    && mkdir -p /srv/bangban/var /srv/bangban/media && chown bangban /srv/bangban/var /srv/bangban/media
 USER bangban
+# Photos of materials: mount one shared volume here for every API process.
+VOLUME ["/srv/bangban/media"]
 
 EXPOSE 8000
 CMD ["sh", "-c", "bangban db upgrade && exec bangban serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2}"]
