@@ -356,3 +356,20 @@ def test_an_undecided_case_is_accepted_only_with_its_real_matter_and_time_limit(
     assert case.matter_id == dibao.id and case.time_limit_days == 30
     event = service.timeline(db, case)[-1]
     assert event.details["matter_changed_from"] == "undecided" and event.details["matter"] == "dibao-zhengwu"
+
+
+def test_calls_owed_to_the_resident_follow_a_reassigned_case(db: Session, world: dict) -> None:
+    from app.models import CallTask
+
+    first = create_helper(db, world["tree"]["guibei"], "王芳")
+    neighbour = create_helper(db, world["tree"]["mingyue"], "赵敏")
+    case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
+    db.add_all([CallTask(helper_id=first.id, entrustment_id=case.id, reason="未关注", text="请告知已收到"),
+                CallTask(helper_id=first.id, entrustment_id=case.id, reason="未关注", text="已打过",
+                         done_at=case.submitted_at)])
+    db.flush()
+    staff = staff_actor(Role.TOWNSHIP_STAFF, world["tree"]["guixi"])
+    service.transition(db, staff, case.id, Action.REASSIGN, ReassignIn(helper_id=neighbour.id, reason="王芳休假"))
+    db.expire_all()
+    owners = {task.text: task.helper_id for task in db.scalars(select(CallTask))}
+    assert owners == {"请告知已收到": neighbour.id, "已打过": first.id}

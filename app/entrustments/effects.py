@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -29,6 +29,7 @@ from app.entrustments.workflow import Action, ActorKind
 from app.errors import InvalidInput
 from app.matters.catalog import UNDECIDED_CODE
 from app.models import (
+    CallTask,
     Entrustment,
     Evaluation,
     Handover,
@@ -175,6 +176,9 @@ def _reassign(session: Session, actor: Actor, case: Entrustment, data: ReassignI
     previous = case.helper_id
     case.helper = helper
     case.queue = Queue.SECRETARY if helper.is_secretary else Queue.HELPER
+    # Calls still owed to the resident go with the case to its new helper.
+    session.execute(update(CallTask).where(CallTask.entrustment_id == case.id, CallTask.done_at.is_(None))
+                    .values(helper_id=helper.id))
     return {"from_helper_id": previous, "to_helper_id": helper.id, "reason": data.reason}
 
 
