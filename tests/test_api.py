@@ -266,3 +266,23 @@ def test_numbers_past_the_databases_range_are_a_clear_answer_not_a_crash(world: 
     response = world.platform.get(path)
     assert response.status_code in (404, 422) or (response.status_code == 200 and response.json()["items"] == [])
     assert response.json().get("code") != "internal_error"
+
+
+def test_a_body_over_the_api_limit_is_refused_before_any_work(world: World, db: Session) -> None:
+    response = world.platform.post("/api/v1/entrustments", content=b'{"description": "' + b"x" * (1024 * 1024)
+                                   + b'"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Entrustment)) == 0
+
+
+def test_a_streamed_body_over_the_api_limit_is_cut_off(world: World) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"description": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = world.platform.post("/api/v1/entrustments", content=chunks(),
+                                   headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
