@@ -10,8 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from app.body_limit import BodyLimit
 from app.entrustments.workflow import FIELD_LABELS
 from app.errors import AppError
 
@@ -77,56 +78,14 @@ def _validation_message(error: dict[str, object]) -> tuple[str, str]:
 API_MAX_BODY_BYTES = 1024 * 1024
 
 
-class _TooLarge(BaseException):
-    """Not an Exception: FastAPI turns any Exception met while reading a body into a 400."""
-
-
-class ApiBodyLimit:
-    """Refuses an API request whose body is over 1 MiB (the largest submission is a few KiB), by its
-    Content-Length or as it streams in, before any handler reads it."""
-
-    def __init__(self, app: ASGIApp, *, prefix: str = "/api/", limit: int = API_MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.prefix = prefix
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b"")) if message["type"] == "http.request" else 0
-            if received > self.limit:
-                raise _TooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse({"code": "too_large", "message": "请求内容超过 1MB，请检查后再提交。"}, status_code=413)
-        await response(scope, receive, send)
+async def _refuse_large_body(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"code": "too_large", "message": "请求内容超过 1MB，请检查后再提交。"}, status_code=413)
+    await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
-    app.add_middleware(ApiBodyLimit)
+    # The largest submission is a few KiB.
+    app.add_middleware(BodyLimit, prefix="/api/", limit=API_MAX_BODY_BYTES, refuse=_refuse_large_body)
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse(exc.as_json(), status_code=exc.status)

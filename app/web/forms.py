@@ -9,7 +9,7 @@ from fastapi import UploadFile
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
 from app.entrustments.workflow import FIELD_LABELS
@@ -71,54 +71,13 @@ def read_photos(files: Sequence[UploadFile | str], *, field: str = "photos",
     return photos
 
 
-class BodyLimit:
-    """Refuses a page request whose body is larger than ``limit`` bytes, before it is spooled to disk."""
+async def refuse_large_body(scope: Scope, receive: Receive, send: Send) -> None:
+    """The page shown when photos make a request larger than ``MAX_BODY_BYTES``."""
+    megabytes = MAX_PHOTO_BYTES // (1024 * 1024)
+    message = (f"照片太大或太多了。每次最多 {MAX_PHOTOS_AT_ONCE} 张，每张不超过 {megabytes}MB。"
+               "请返回上一页，少选几张，或在微信里选照片时不要勾选“原图”，再提交一次。")
+    html = templates.get_template("error.html").render(title="照片太大", message=message, csrf="",
+                                                     back=came_from(Request(scope)))
+    page = HTMLResponse(html, status_code=413, headers=PAGE_HEADERS)
+    await page(scope, receive, send)
 
-    def __init__(self, app: ASGIApp, *, prefix: str = "/h5/", limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.prefix = prefix
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        megabytes = MAX_PHOTO_BYTES // (1024 * 1024)
-        message = (f"照片太大或太多了。每次最多 {MAX_PHOTOS_AT_ONCE} 张，每张不超过 {megabytes}MB。"
-                   "请返回上一页，少选几张，或在微信里选照片时不要勾选“原图”，再提交一次。")
-        html = templates.get_template("error.html").render(title="照片太大", message=message, csrf="",
-                                                         back=came_from(Request(scope)))
-        page = HTMLResponse(html, status_code=413, headers=PAGE_HEADERS)
-        await page(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
