@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import ROLE_KINDS, Actor
+from app.auth.actor import ROLE_KINDS, Actor, ActorKind, Via
 from app.auth.apikeys import _hash
 from app.entrustments import service
 from app.entrustments.schemas import (
@@ -31,7 +31,7 @@ from app.entrustments.schemas import (
     SubmitIn,
     TerminateIn,
 )
-from app.entrustments.workflow import Action, ActorKind
+from app.entrustments.workflow import Action
 from app.matters.catalog import sync_catalog
 from app.models import (
     ApiKey,
@@ -163,7 +163,7 @@ def _seed_cases(session: Session) -> int:
         return 0
     villages = session.scalars(select(Region).where(Region.level == RegionLevel.VILLAGE)
                                .order_by(Region.code).limit(4)).all()
-    staff = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="演示数据", role=Role.COUNTY_ADMIN)
+    staff = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="演示数据", role=Role.COUNTY_ADMIN, via=Via.CLI)
     for round_ in range(CASE_ROUNDS):
         for demo in _cases():
             _seed_case(session, demo, demo.resident + 10 * round_, villages, staff)
@@ -191,7 +191,7 @@ def _resident(session: Session, n: int, village: Region) -> Actor:
                             phone=_phone(900 + n), village_id=village.id, subscribed=True)
         session.add(resident)
         session.flush()
-    return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=resident.name, resident_id=resident.id,
+    return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=resident.name, resident_id=resident.id, via=Via.CLI,
                  openid=openid)
 
 
@@ -201,7 +201,8 @@ def _actor_for(action: Action, helper: Helper | None, resident: Actor, staff: Ac
     if action is Action.ARCHIVE:
         return staff
     assert helper is not None, "demo villages always have a helper"
-    return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id)
+    return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id,
+                 via=Via.CLI)
 
 
 def seed_demo(session: Session) -> str:

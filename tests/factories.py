@@ -7,11 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.auth.actor import ROLE_KINDS, Actor
+from app.auth.actor import ROLE_KINDS, Actor, ActorKind
 from app.auth.apikeys import create_key
 from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
-from app.entrustments.workflow import ActorKind
 from app.models import (
     AssistanceCategory,
     Channel,

@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from app.entrustments.workflow import Action, ActorKind, check
+from app.auth.actor import ActorKind
+from app.entrustments.workflow import Action, check
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentStatus as S
 

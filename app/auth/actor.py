@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass
 
-from app.entrustments.workflow import ActorKind
 from app.models import Role
+
+
+class ActorKind(enum.StrEnum):
+    """What an actor may be in the workflow table (DESIGN §4 "who")."""
+
+    RESIDENT = "resident"
+    HELPER = "helper"
+    SECRETARY = "secretary"
+    STAFF = "staff"
+    PLATFORM = "platform"  # the county's 一门受理 platform, acting for a resident through the API
+    WORKER = "worker"
+
+
+class Via(enum.StrEnum):
+    """The channel an actor came in through; every audit entry names it."""
+
+    API = "api"
+    H5 = "h5"
+    CHAT = "chat"
+    CONSOLE = "console"
+    WORKER = "worker"
+    CLI = "cli"
 
 ROLE_KINDS: dict[Role, frozenset[ActorKind]] = {
     Role.COUNTY_ADMIN: frozenset({ActorKind.STAFF, ActorKind.PLATFORM}),
@@ -26,7 +48,7 @@ class Actor:
     resident_id: int | None = None
     openid: str | None = None
     api_key_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    via: Via = Via.API
 
     @property
     def primary_kind(self) -> str:
@@ -45,4 +67,4 @@ class Actor:
         return not self.kinds
 
 
-WORKER = Actor(kinds=frozenset({ActorKind.WORKER}), name="系统")
+WORKER = Actor(kinds=frozenset({ActorKind.WORKER}), name="系统", via=Via.WORKER)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.auth.actor import Actor
-from app.entrustments.workflow import ActorKind
+from app.auth.actor import Actor, ActorKind
 from app.models import Entrustment, Helper, Region
 
 

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.entrustments import service as entrustments
-from app.entrustments.workflow import ActorKind
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Complaint, ComplaintStatus, Region, RegionLevel, Resident
 from app.notifications.outbox import Kind

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.calendar.service import WorkCalendar
 from app.entrustments.schemas import (
     AcceptIn,
@@ -25,7 +25,7 @@ from app.entrustments.schemas import (
     SupplementIn,
     TerminateIn,
 )
-from app.entrustments.workflow import Action, ActorKind
+from app.entrustments.workflow import Action
 from app.errors import InvalidInput
 from app.matters.catalog import UNDECIDED_CODE
 from app.models import (

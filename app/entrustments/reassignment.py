@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.entrustments import service
-from app.entrustments.workflow import OPEN, STATUS_LABELS, ActorKind
+from app.entrustments.workflow import OPEN, STATUS_LABELS
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentEvent
 from app.notifications.outbox import Kind

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.auth.deps import ApiActor, SessionDep, WriterActor
 from app.entrustments import service
 from app.entrustments.presenter import entrustment_detail_out, entrustment_out
@@ -30,7 +30,7 @@ from app.entrustments.schemas import (
     SupplementIn,
     TerminateIn,
 )
-from app.entrustments.workflow import Action, ActorKind
+from app.entrustments.workflow import Action
 from app.models import EntrustmentStatus
 
 router = APIRouter(prefix="/api/v1/entrustments", tags=["entrustments"])

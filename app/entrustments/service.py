@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.auth.scope import entrustment_scope, region_in_scope
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
@@ -20,7 +20,7 @@ from app.entrustments import repository
 from app.entrustments.effects import EFFECTS
 from app.entrustments.routing import route
 from app.entrustments.schemas import SubmitIn
-from app.entrustments.workflow import Action, ActorKind, Clock, Rule, check
+from app.entrustments.workflow import Action, Clock, Rule, check
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import (
     AuthorisationKind,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from app.auth.actor import ActorKind
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentStatus as S
 
@@ -27,14 +28,6 @@ class Action(enum.StrEnum):
     TERMINATE = "terminate"
     REASSIGN = "reassign"
 
-
-class ActorKind(enum.StrEnum):
-    RESIDENT = "resident"
-    HELPER = "helper"
-    SECRETARY = "secretary"
-    STAFF = "staff"
-    PLATFORM = "platform"  # the county's 一门受理 platform, acting for a resident through the API
-    WORKER = "worker"
 
 
 class Clock(enum.Enum):

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
-from app.entrustments.workflow import ActorKind
+from app.auth.actor import Actor, ActorKind
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Entrustment, Helper, Visit, VisitReason
 

@@ -6,10 +6,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from app import audit
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.auth.deps import SessionDep
 from app.entrustments import attachments
-from app.entrustments.workflow import ActorKind
 from app.errors import NotFound
 from app.web.identity import Visitor, VisitorDep, as_helper, as_resident, as_secretary
 from app.web.pages import PageRoute

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.auth.deps import SessionDep
 from app.entrustments import attachments, service
 from app.entrustments.schemas import (
@@ -27,7 +27,7 @@ from app.entrustments.schemas import (
     SupplementIn,
     TerminateIn,
 )
-from app.entrustments.workflow import RULES, Action, ActorKind, allowed_actions
+from app.entrustments.workflow import RULES, Action, allowed_actions
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.helpers import calls, workbench
 from app.matters.catalog import UNDECIDED_CODE

@@ -9,9 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind, Via
 from app.auth.deps import SessionDep
-from app.entrustments.workflow import ActorKind
 from app.errors import Forbidden
 from app.models import Helper, Resident, Role
 from app.web.pages import LoginRequired, came_from
@@ -61,7 +60,7 @@ FormChecked = Depends(checked_form)
 def as_resident(visitor: Visitor) -> Actor:
     resident = visitor.resident
     return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=resident.name if resident else "委托人",
-                 resident_id=resident.id if resident else None, openid=visitor.openid)
+                 resident_id=resident.id if resident else None, openid=visitor.openid, via=Via.H5)
 
 
 def _active_helper(visitor: Visitor) -> Helper:
@@ -77,7 +76,8 @@ def as_helper(visitor: Visitor) -> Actor:
     """A helper, or a village secretary, acting on the cases assigned to them."""
     helper = _active_helper(visitor)
     return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name,
-                 role=Role.VILLAGE_SECRETARY if helper.is_secretary else Role.HELPER, helper_id=helper.id)
+                 role=Role.VILLAGE_SECRETARY if helper.is_secretary else Role.HELPER, helper_id=helper.id,
+                 via=Via.H5)
 
 
 def as_secretary(visitor: Visitor) -> Actor:
@@ -86,4 +86,4 @@ def as_secretary(visitor: Visitor) -> Actor:
     if not helper.is_secretary:
         raise Forbidden("这个页面只有村（社区）书记能打开。")
     return Actor(kinds=frozenset({ActorKind.SECRETARY}), name=helper.name, role=Role.VILLAGE_SECRETARY,
-                 area_id=helper.village_id, helper_id=helper.id)
+                 area_id=helper.village_id, helper_id=helper.id, via=Via.H5)

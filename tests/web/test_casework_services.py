@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind
 from app.entrustments import reassignment, service
 from app.entrustments.schemas import AcceptIn, DeclineIn, RequestSupplementIn
-from app.entrustments.workflow import Action, ActorKind
+from app.entrustments.workflow import Action
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.helpers import calls, visits, workbench
 from app.models import CallTask, EntrustmentEvent, OutboxMessage, Role, VisitReason

@@ -9,11 +9,10 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind, Via
 from app.auth.scope import entrustment_scope
 from app.config import get_settings
 from app.entrustments import repository as cases
-from app.entrustments.workflow import ActorKind
 from app.helpers import binding
 from app.helpers.binding import BindOutcome
 from app.models import Entrustment, EntrustmentStatus, Helper, Role
@@ -21,7 +20,8 @@ from app.wechat.handlers import places, wording
 
 
 def _actor(helper: Helper) -> Actor:
-    return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id)
+    return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id,
+                 via=Via.CHAT)
 
 
 def _clock_due(case: Entrustment) -> date | None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.auth.actor import Actor
+from app.auth.actor import Actor, ActorKind, Via
 from app.entrustments import repository as cases
-from app.entrustments.workflow import ActorKind
 from app.models import Entrustment, Resident
 from app.wechat.handlers import wording
 
@@ -18,7 +17,7 @@ PROGRESS_LINES = 5
 def actor_for(resident: Resident, name: str | None = None) -> Actor:
     """The resident acting for themselves: their WeChat confirmation is the authorisation."""
     return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=name or resident.name or "微信用户",
-                 resident_id=resident.id, openid=resident.openid)
+                 resident_id=resident.id, openid=resident.openid, via=Via.CHAT)
 
 
 def case_line(case: Entrustment) -> str:
