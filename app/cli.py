@@ -11,12 +11,13 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     from app import commands
+    from app.chat.cli import register as chat_commands
     from app.notifications.cli import register as notification_commands
 
     # -- command groups --
     from app.wechat.cli import register as wechat_commands
 
-    return [commands.register, wechat_commands, notification_commands]
+    return [commands.register, wechat_commands, chat_commands, notification_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

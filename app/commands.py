@@ -9,8 +9,6 @@ from pathlib import Path
 
 from app.errors import AppError
 
-SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
 
 def _alembic_ini() -> Path:
     """Beside the source tree in development; the working directory in an installed image."""
@@ -159,8 +157,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_handler(args: argparse.Namespace) -> int:
+    from app.config import ConfigError, get_settings
+
     try:
+        get_settings()
         result: int | None = args.handler(args)
+    except ConfigError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     except AppError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
@@ -22,7 +22,8 @@ _PRODUCTION_SECRETS = (
 
 
 class ConfigError(RuntimeError):
-    """Raised at start-up when the configuration cannot run in the chosen environment."""
+    """The configuration cannot run in the chosen environment. Not a ValueError, so pydantic lets it
+    through unwrapped and the one-line message reaches whoever asked for the settings."""
 
 
 class Settings(BaseSettings):
@@ -65,8 +66,15 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Self:
+        # Inside the settings, so every entry point (server, worker, each CLI command, migrations)
+        # refuses the same way rather than each remembering to ask.
+        self.check_for_production()
+        return self
+
     def check_for_production(self) -> None:
-        """Refuse to start in production with a missing or placeholder secret."""
+        """Refuse a missing or placeholder secret, or SQLite, in production."""
         if self.env != "production":
             return
         for name, shortest, purpose in _PRODUCTION_SECRETS:

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from app import api_errors
+from app.chat.registry import register_handlers as register_chat_handlers
 from app.config import get_settings
 from app.entrustments.router import router as entrustments_router
 from app.helpers.router import router as helpers_router
@@ -14,7 +15,6 @@ from app.matters.router import router as matters_router
 from app.notifications.router import router as notifications_router
 from app.regions.router import router as regions_router
 from app.web import install as install_pages
-from app.wechat.handlers.registry import register_handlers as register_chat_handlers
 from app.wechat.router import router as wechat_router
 
 log = logging.getLogger("bangban")

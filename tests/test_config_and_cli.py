@@ -1,6 +1,9 @@
-"""Settings refuse placeholder secrets in production; the CLI prints a new API key on its last line."""
+"""Settings refuse placeholder secrets in production, whatever reads them; the CLI prints a new API key on its
+last line."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.apikeys import actor_for_key
 from app.cli import main
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Settings, get_settings
 from app.models import ApiKey, Role
 from tests.factories import create_helper, create_tree
 
@@ -20,38 +23,67 @@ GOOD = {
 
 
 def test_production_with_real_secrets_starts() -> None:
-    Settings(**GOOD).check_for_production()
+    assert Settings(**GOOD).env == "production"
 
 
 @pytest.mark.parametrize("name", ["secret_key", "data_key", "wechat_app_secret", "wechat_token"])
 def test_production_refuses_a_placeholder_secret_naming_the_variable(name: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        Settings(**{**GOOD, name: "change-me"}).check_for_production()
+        Settings(**{**GOOD, name: "change-me"})
     assert f"BANGBAN_{name.upper()}" in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 def test_production_refuses_sqlite_and_a_short_aes_key() -> None:
     with pytest.raises(ConfigError, match="BANGBAN_WECHAT_AES_KEY"):
-        Settings(**{**GOOD, "wechat_aes_key": "short"}).check_for_production()
+        Settings(**{**GOOD, "wechat_aes_key": "short"})
     with pytest.raises(ConfigError, match="PostgreSQL"):
-        Settings(**{**GOOD, "database_url": "sqlite:///x.db"}).check_for_production()
+        Settings(**{**GOOD, "database_url": "sqlite:///x.db"})
 
 
 def test_a_short_wechat_token_is_accepted_but_short_keys_are_not() -> None:
-    Settings(**{**GOOD, "wechat_token": "abc"}).check_for_production()
+    Settings(**{**GOOD, "wechat_token": "abc"})
     with pytest.raises(ConfigError, match="BANGBAN_DATA_KEY"):
-        Settings(**{**GOOD, "data_key": "short-key"}).check_for_production()
+        Settings(**{**GOOD, "data_key": "short-key"})
 
 
 def test_without_an_env_setting_the_checks_of_production_apply(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BANGBAN_ENV", raising=False)
-    assert Settings().env == "production"
     with pytest.raises(ConfigError):
-        Settings(secret_key="change-me").check_for_production()
+        Settings(secret_key="change-me")
 
 
 def test_demo_runs_with_placeholders() -> None:
-    Settings(env="demo").check_for_production()
+    assert Settings(env="demo", secret_key="change-me", data_key="change-me").data_key == "change-me"
+
+
+@pytest.fixture
+def production_with_placeholder_data_key(db: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    """The test database is set up first, in demo; then the process turns production."""
+    for name, value in GOOD.items():
+        monkeypatch.setenv(f"BANGBAN_{name.upper()}", value)
+    monkeypatch.setenv("BANGBAN_DATA_KEY", "change-me")
+    get_settings.cache_clear()
+    yield db
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_a_cli_command_refuses_the_placeholder_data_key_in_production(
+        production_with_placeholder_data_key: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    db = production_with_placeholder_data_key
+    from app.models import StaffMember
+
+    assert main(["staff", "add", "--name", "陈专班", "--area", "500231001000", "--phone", "13900001111"]) == 2
+    refusal = capsys.readouterr().err.strip()
+    assert "BANGBAN_DATA_KEY" in refusal and len(refusal.splitlines()) == 1
+    assert db.scalar(select(StaffMember)) is None
+
+
+@pytest.mark.usefixtures("production_with_placeholder_data_key")
+def test_the_settings_themselves_refuse_the_placeholder_in_production() -> None:
+    with pytest.raises(ConfigError, match="BANGBAN_DATA_KEY"):
+        get_settings()
 
 
 def test_apikey_create_prints_the_key_alone_on_the_last_line(db: Session, capsys: pytest.CaptureFixture[str]) -> None:

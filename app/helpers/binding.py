@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.errors import Conflict, NotFound
 from app.models import BindToken, Helper
 
 
@@ -32,6 +33,16 @@ class BindResult:
 def bound_helper(session: Session, openid: str) -> Helper | None:
     """The active helper this WeChat belongs to, if any."""
     return session.scalar(select(Helper).where(Helper.openid == openid, Helper.active.is_(True)))
+
+
+def bindable_helper(session: Session, helper_id: int) -> Helper:
+    """The helper a bind code may be made for: on the roster and active."""
+    helper = session.get(Helper, helper_id)
+    if helper is None:
+        raise NotFound(f"没有编号为 {helper_id} 的帮办代办员")
+    if not helper.active:
+        raise Conflict(f"帮办代办员 {helper.name} 已停用，不能生成绑定二维码")
+    return helper
 
 
 def bind_by_token(session: Session, token_value: str, openid: str) -> BindResult:

@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.chat import wording
 from app.db import unit_of_work
 from app.models import BindToken, ConversationState, Entrustment, Helper, OutboxMessage
 from app.models.base import utcnow
 from app.wechat import texts
-from app.wechat.handlers import wording
 from app.wechat.reply import Reply
 from tests.factories import create_helper
 from tests.live import serve

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.chat import wording
 from app.models import AuthorisationKind, Channel, Matter, Resident
 from app.privacy import mask_phone
-from app.wechat.handlers import wording
 from tests.factories import create_resident
 from tests.wechat.chat import (
     Phone,

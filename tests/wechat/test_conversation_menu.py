@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.chat import wording
 from app.entrustments import service
 from app.entrustments.schemas import AcceptIn, DeclineIn, ForwardIn, RequestSupplementIn
 from app.entrustments.workflow import Action
 from app.models import Entrustment, Matter, Resident
 from app.privacy import mask_phone
-from app.wechat.handlers import wording
 from app.wechat.menus import MenuKey
 from tests.factories import create_helper, create_resident, helper_actor, submit_as_resident
 from tests.wechat.chat import Phone, Village, build_world, chat_client, entrustments, resident

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.chat.qrcodes import create_bind_qrcode, create_village_qrcode
 from app.cli import main
 from app.errors import Conflict, NotFound
 from app.models import BindToken, Helper, Region
 from app.models.base import utcnow
 from app.sandbox.state import SandboxState
 from app.wechat.client import WeChatClient
-from app.wechat.qrcode import create_bind_qrcode, create_village_qrcode, qr_png
+from app.wechat.qrcode import qr_png
 from tests.factories import create_helper, create_tree
 from tests.wechat.sandbox_server import (  # noqa: F401  (fixtures: conftest.py belongs to the callback tests)
     make_wechat_api,

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.chat import conversation, wording
 from app.privacy import mask_phone
 from app.wechat import handlers
-from app.wechat.handlers import conversation, wording
 from tests.factories import create_helper
 from tests.wechat.chat import (
     Phone,
@@ -208,4 +208,4 @@ def test_building_the_app_again_registers_the_chat_handlers_once(callback: TestC
     create_app()
 
     assert handlers.HANDLERS["text"] is conversation.on_text
-    assert handlers.HANDLERS["event:subscribe_scan"].__module__ == "app.wechat.handlers.scenes"
+    assert handlers.HANDLERS["event:subscribe_scan"].__module__ == "app.chat.scenes"

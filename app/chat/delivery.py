@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
 from app.notifications.delivery import record_delivery
-from app.wechat.handlers import Reply
+from app.wechat.reply import Reply
 
 
 def on_template_finished(session: Session, message: BaseMessage) -> Reply | None:

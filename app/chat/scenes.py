@@ -13,9 +13,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.chat import dialogue, entrust, helpers, places, wording
+from app.chat.dialogue import Chat
 from app.residents import service as resident_service
-from app.wechat.handlers import dialogue, entrust, helpers, places, wording
-from app.wechat.handlers.dialogue import Chat
 from app.wechat.reply import Reply
 
 # Helpers a greeting names: more would not fit one short message.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.chat import dialogue, entrust, places, wording
+from app.chat.dialogue import FLOW_LOOKUP, FLOW_POLICY, Chat, choice
+from app.chat.entrust import Step
 from app.models import AssistanceCategory
-from app.wechat.handlers import dialogue, entrust, places, wording
-from app.wechat.handlers.dialogue import FLOW_LOOKUP, FLOW_POLICY, Chat, choice
-from app.wechat.handlers.entrust import Step
 from app.wechat.reply import Reply
 
 WANT_HELPERS = "helpers"

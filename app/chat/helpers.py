@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.actor import Actor, ActorKind, Via
 from app.auth.scope import entrustment_scope
+from app.chat import places, wording
 from app.config import get_settings
 from app.entrustments import repository as cases
 from app.helpers import binding
 from app.helpers.binding import BindOutcome
 from app.models import Entrustment, EntrustmentStatus, Helper, Role
-from app.wechat.handlers import places, wording
 
 
 def _actor(helper: Helper) -> Actor:

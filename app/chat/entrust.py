@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.chat import dialogue, places, residents, wording
+from app.chat.dialogue import FLOW_ENTRUST, Chat, choice, clean
 from app.entrustments import repository as cases
 from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
@@ -21,8 +23,6 @@ from app.errors import AppError
 from app.matters.catalog import CATEGORY_SLUGS, UNDECIDED_CODE
 from app.models import AssistanceCategory, Channel, Entrustment, Matter, Queue
 from app.privacy import mask_phone, phone_is_valid
-from app.wechat.handlers import dialogue, places, residents, wording
-from app.wechat.handlers.dialogue import FLOW_ENTRUST, Chat, choice, clean
 from app.wechat.reply import Reply
 
 DESCRIPTION_LIMIT = 1000

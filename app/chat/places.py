@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.chat import dialogue, wording
+from app.chat.dialogue import Chat, choice, clean
 from app.models import Helper, Region, RegionLevel
 from app.privacy import mask_phone
 from app.regions import repository as regions
-from app.wechat.handlers import dialogue, wording
-from app.wechat.handlers.dialogue import Chat, choice, clean
 from app.wechat.reply import Reply
 
 _PUNCTUATION = re.compile(r"[\s，。、,.!！?？·:：;；\"'“”‘’（）()]")

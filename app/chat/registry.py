@@ -3,7 +3,8 @@ calling it again (tests build several apps) changes nothing."""
 
 from __future__ import annotations
 
-from app.wechat.handlers import Handler, conversation, delivery, menu, register_event, register_message, scenes
+from app.chat import conversation, delivery, menu, scenes
+from app.wechat.handlers import Handler, register_event, register_message
 
 MESSAGES: dict[str, Handler] = {
     "text": conversation.on_text,

@@ -12,10 +12,10 @@ from functools import partial
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.chat import conversation, entrust, guides, helpers, places, residents, wording
+from app.chat.dialogue import Chat
 from app.helpers import binding
 from app.models import AssistanceCategory
-from app.wechat.handlers import conversation, entrust, guides, helpers, places, residents, wording
-from app.wechat.handlers.dialogue import Chat
 from app.wechat.reply import Reply
 
 POLICY_KEYS: dict[str, AssistanceCategory] = {

@@ -1,7 +1,6 @@
-"""The seam between the callback and the domain: ``handle(session, message)`` picks the handler
-registered for the message type or event and returns its reply.
-
-Domain modules register on import::
+"""The seam between the callback and the conversation: ``handle(session, message)`` picks the
+handler registered for the message type or event and returns its reply. This package knows no
+domain; the chat (``app.chat``) registers its handlers when ``create_app()`` runs::
 
     @register_message("text")
     def on_text(session: Session, message: BaseMessage) -> Reply | None: ...
@@ -69,7 +68,7 @@ def register_event(event: str) -> Callable[[Handler], Handler]:
 
 
 def default_reply(message: BaseMessage) -> Reply | None:
-    """Before a domain handler claims it: greet new followers, show help to anyone who writes."""
+    """Before a chat handler claims it: greet new followers, show help to anyone who writes."""
     if isinstance(message, BaseEvent):
         if message.event in _SILENT_EVENTS:
             return None

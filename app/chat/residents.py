@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor, ActorKind, Via
+from app.chat import wording
 from app.entrustments import repository as cases
 from app.models import Entrustment, Resident
-from app.wechat.handlers import wording
 
 # More lines than this make a reply too long to read on a phone (and WeChat cuts a passive reply
 # at 2048 bytes); the case page lists them all.

@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
+from app.chat import dialogue, entrust, guides, helpers, residents, wording
+from app.chat.dialogue import FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, Chat, choice, clean
+from app.chat.entrust import Step
 from app.helpers import binding
 from app.residents import service as resident_service
-from app.wechat.handlers import dialogue, entrust, guides, helpers, residents, wording
-from app.wechat.handlers.dialogue import FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, Chat, choice, clean
-from app.wechat.handlers.entrust import Step
 from app.wechat.reply import Reply
 
 FLOWS: dict[str, dict[str, Step]] = {
