@@ -22,7 +22,6 @@ log = logging.getLogger("bangban")
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    settings.check_for_production()
     if settings.env == "production" and settings.wechat_encrypt_mode != "safe":
         # In plaintext (and compatible) mode WeChat's signature covers only timestamp and nonce, not the body.
         log.warning("BANGBAN_WECHAT_ENCRYPT_MODE=%s: callbacks are not authenticated end to end; "
