@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+from app import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -23,7 +25,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Column defaults read the one clock, so a moved clock moves them too."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

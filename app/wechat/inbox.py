@@ -13,9 +13,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.db import unit_of_work
 from app.models import InboundMessage
-from app.models.base import utcnow
 from app.wechat import handlers
 from app.wechat.parse import Incoming
 from app.wechat.reply import Reply
@@ -54,7 +54,7 @@ def _handle_first(incoming: Incoming) -> Reply | None:
         reply = handlers.handle(session, incoming.message)
         record.status = "done"
         record.reply = reply.text if reply else None
-        record.finished_at = utcnow()
+        record.finished_at = clock.now()
         return reply
 
 

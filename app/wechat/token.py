@@ -19,9 +19,9 @@ from typing import cast
 from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.db import unit_of_work
 from app.models import AccessToken
-from app.models.base import utcnow
 from app.wechat.errors import WeChatUnavailable
 
 # A token this close to expiry is renewed; WeChat issues the next one from the same moment.
@@ -59,7 +59,7 @@ class TokenStore:
     def get(self) -> str:
         """A token valid for at least five more minutes, fetched from WeChat only when needed."""
         cached = self._cached
-        if cached.usable(utcnow()):
+        if cached.usable(clock.now()):
             return cast(str, cached.token)
         with self._lock:
             return self._renew(force=False, stale=None)
@@ -70,12 +70,12 @@ class TokenStore:
             return self._renew(force=True, stale=stale)
 
     def _renew(self, *, force: bool, stale: str | None) -> str:
-        if self._cached.usable(utcnow(), unlike=stale if force else None):
+        if self._cached.usable(clock.now(), unlike=stale if force else None):
             return cast(str, self._cached.token)
         deadline = time.monotonic() + self._lease.total_seconds() + 5
         while True:
             row = self._read()
-            if row is not None and row.usable(utcnow(), unlike=stale if force else None):
+            if row is not None and row.usable(clock.now(), unlike=stale if force else None):
                 return self._remember(row)
             if row is None:
                 self._insert_row()
@@ -88,10 +88,10 @@ class TokenStore:
     def _refresh_holding_lease(self, *, force: bool, stale: str | None) -> str:
         try:
             row = self._read()
-            if row is not None and row.usable(utcnow(), unlike=stale if force else None):
+            if row is not None and row.usable(clock.now(), unlike=stale if force else None):
                 self._release_lease()
                 return self._remember(row)
-            started = utcnow()
+            started = clock.now()
             token, expires_in = self._fetch(force)
         except BaseException:
             self._release_lease()
@@ -122,7 +122,7 @@ class TokenStore:
             pass  # another process inserted it first
 
     def _take_lease(self) -> bool:
-        now = utcnow()
+        now = clock.now()
         with unit_of_work() as session:
             result = session.execute(
                 update(AccessToken)
