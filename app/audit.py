@@ -1,17 +1,76 @@
-"""The append-only audit log of staff reads of personal data and of changes (DESIGN §8)."""
+"""The append-only audit log (DESIGN §8): every change, every staff read of personal data and every refused
+attempt on a scoped object, whatever the channel the actor came in through."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.auth.actor import Actor
-from app.models import AuditEntry
+from app import clock, db
+from app.auth.actor import Actor, ActorKind, Via
+from app.models import AuditEntry, AuditOutcome
+
+log = logging.getLogger("bangban.audit")
+
+# Whose reads of a case or a photo are recorded: everyone who reads other people's data. A resident reading
+# their own case and the worker's sweeps are not.
+_AUDITED_READERS = frozenset({ActorKind.STAFF, ActorKind.PLATFORM, ActorKind.HELPER, ActorKind.SECRETARY})
+
+ANONYMOUS = "anonymous"
+KEY_REFERENCE_CHARS = 6  # enough to tell probes apart, far too few to use
 
 
-def record(session: Session, actor: Actor, action: str, object_type: str, object_id: int | None,
-           **details: Any) -> None:
-    session.add(AuditEntry(actor=actor.label, action=action, object_type=object_type, object_id=object_id,
-                           details=details, created_at=clock.now()))
+def _who(actor: Actor) -> dict[str, Any]:
+    return {"actor": actor.label[:96], "actor_kind": actor.primary_kind,
+            "actor_id": actor.helper_id if actor.helper_id is not None else actor.resident_id,
+            "api_key_id": actor.api_key_id, "reference": actor.openid}
+
+
+def _case_of(object_type: str, object_id: int | None, entrustment_id: int | None) -> int | None:
+    if entrustment_id is None and object_type == "entrustment":
+        return object_id
+    return entrustment_id
+
+
+def record(session: Session, actor: Actor, action: str, object_type: str = "entrustment",
+           object_id: int | None = None, *, entrustment_id: int | None = None, status_before: str | None = None,
+           status_after: str | None = None, **details: Any) -> AuditEntry:
+    """A change (or a read, through ``read``) in the request's own transaction: rolled back with it."""
+    entry = AuditEntry(**_who(actor), via=actor.via.value, action=action, object_type=object_type,
+                       object_id=object_id, entrustment_id=_case_of(object_type, object_id, entrustment_id),
+                       status_before=status_before, status_after=status_after, outcome=AuditOutcome.OK,
+                       details=details, created_at=clock.now())
+    session.add(entry)
+    return entry
+
+
+def read(session: Session, actor: Actor, object_type: str, object_id: int | None, *,
+         entrustment_id: int | None = None, **details: Any) -> AuditEntry | None:
+    """A read of personal data: one object, or a list (``object_id`` None, the ids in ``details``)."""
+    if not (actor.kinds & _AUDITED_READERS or actor.is_read_only):
+        return None
+    return record(session, actor, "read" if object_id is not None else "list", object_type, object_id,
+                  entrustment_id=entrustment_id, **details)
+
+
+def refused(actor: Actor | None, action: str, *, object_type: str, object_id: int | None, status: int,
+            reason: str, via: Via, reference: str | None = None) -> None:
+    """A refused attempt, written in a transaction of its own: the request's is rolled back with the error.
+
+    ``reference`` names an actor that could not be resolved (a key's first characters, never the key).
+    A failure here is logged, never raised: the refusal itself must still reach the caller.
+    """
+    who = _who(actor) if actor is not None else {"actor": ANONYMOUS, "actor_kind": ANONYMOUS, "actor_id": None,
+                                                  "api_key_id": None, "reference": None}
+    if reference is not None:
+        who["reference"] = reference[:64]
+    entry = AuditEntry(**who, via=via.value, action=action[:48], object_type=object_type, object_id=object_id,
+                       entrustment_id=_case_of(object_type, object_id, None), outcome=AuditOutcome.REFUSED,
+                       details={"status": status, "reason": reason}, created_at=clock.now())
+    try:
+        with db.session_factory()() as session, session.begin():
+            session.add(entry)
+    except Exception:
+        log.exception("could not audit a refused %s on %s %s", action, object_type, object_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from app import audit
-from app.auth.actor import Actor, ActorKind
+from app.auth.actor import Actor
 from app.auth.deps import SessionDep
 from app.entrustments import attachments
 from app.errors import NotFound
@@ -33,8 +33,7 @@ def photo(session: SessionDep, visitor: VisitorDep, attachment_id: int) -> Respo
             attachment, path = attachments.open_for(session, reader, attachment_id)
         except NotFound:
             continue
-        if ActorKind.SECRETARY in reader.kinds:
-            audit.record(session, reader, "read", "attachment", attachment.id)
+        audit.read(session, reader, "attachment", attachment.id, entrustment_id=attachment.entrustment_id)
         return FileResponse(path, media_type=attachment.content_type, content_disposition_type="inline",
                             headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
     raise NotFound("找不到这张照片，或者您无权查看。")
