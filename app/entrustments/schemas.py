@@ -122,39 +122,6 @@ class ArchiveIn(VersionIn):
     pass
 
 
-class RegionOut(BaseModel):
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-
-
-class MatterOut(BaseModel):
-    code: str
-    name: str
-    category: str
-    service_kind: str
-    conditions: str
-    materials: list[dict[str, Any]]
-    steps: list[str]
-    time_limit_days: int
-    lead_department: str
-    co_departments: list[str]
-    catalog_version: str
-
-
-class HelperOut(BaseModel):
-    id: int
-    name: str
-    village_code: str
-    village_name: str
-    phone: str
-    category: str
-    is_secretary: bool
-    active: bool
-    wechat_bound: bool
-
-
 class ResidentOut(BaseModel):
     name: str
     openid: str | None

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.deps import ApiActor, SessionDep
 from app.auth.scope import area_path
-from app.entrustments.schemas import HelperOut
+from app.helpers.schemas import HelperOut
 from app.models import Helper, Region, Role
 from app.privacy import mask_phone
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from app.auth.deps import ApiActor, SessionDep
-from app.entrustments.schemas import MatterOut
+from app.matters.schemas import MatterOut
 from app.models import AssistanceCategory, Matter
 
 router = APIRouter(prefix="/api/v1/matters", tags=["matters"])

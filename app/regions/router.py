@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.auth.deps import ApiActor, SessionDep
-from app.entrustments.schemas import RegionOut
 from app.models import Region, RegionLevel
+from app.regions.schemas import RegionOut
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
 
