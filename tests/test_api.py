@@ -181,7 +181,7 @@ def test_a_missing_field_is_named_in_chinese(world: World) -> None:
     del body["contact_phone"]
     response = world.platform.post("/api/v1/entrustments", json=body)
     assert response.status_code == 422
-    assert response.json()["message"] == "缺少必填项「联系电话」。"
+    assert response.json()["message"] == "请填写「联系电话」。"
 
 
 def test_valid_landline_and_id_number_are_accepted(world: World) -> None:

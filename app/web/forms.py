@@ -1,56 +1,24 @@
-"""What the page forms share: Chinese messages for invalid fields, photos read within their limits,
-and a cap on the size of a request's body before anything is parsed."""
+"""What the page forms share: photos read within their limits and a cap on the size of a request's body
+before anything is parsed. Invalid fields are worded by ``app.validation``, as for every channel."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from fastapi import UploadFile
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
-from app.entrustments.workflow import FIELD_LABELS
-from app.errors import InvalidInput
+from app.validation import invalid_from as invalid_from  # the pages still import it from here
 from app.web.pages import PAGE_HEADERS, came_from, templates
-
-LABELS = {
-    **FIELD_LABELS,
-    "resident_name": "委托人姓名",
-    "beneficiary_name": "家人姓名",
-    "beneficiary_relation": "与您的关系",
-    "resident_id_number": "身份证号码",
-    "authorisation_ref": "委托手续",
-    "materials": "补交的材料",
-    "note": "说明",
-    "comment": "评价意见",
-}
 
 PHOTO_LIMITS = (f"每张照片不超过 {MAX_PHOTO_BYTES // (1024 * 1024)}MB，只收 JPG、PNG、WebP 格式，"
                 f"一次最多 {MAX_PHOTOS_AT_ONCE} 张。")
 
 # Every photo a form may carry, plus room for its text fields.
 MAX_BODY_BYTES = MAX_PHOTOS_AT_ONCE * MAX_PHOTO_BYTES + 1024 * 1024
-
-
-def invalid_from(error: ValidationError) -> InvalidInput:
-    """The first problem of a pydantic validation, as a message naming the field in Chinese."""
-    first = error.errors()[0]
-    field = next((str(p) for p in first.get("loc", ()) if not isinstance(p, int)), "body")
-    label = LABELS.get(field, field)
-    kind = first.get("type", "")
-    ctx = first.get("ctx") or {}
-    if kind in ("missing", "string_too_short"):
-        return InvalidInput(field, f"请填写「{label}」。")
-    if kind == "string_too_long":
-        return InvalidInput(field, f"「{label}」不能超过 {ctx.get('max_length')} 个字。")
-    if kind == "too_long":
-        return InvalidInput(field, f"「{label}」最多 {ctx.get('max_length')} 项。")
-    if kind == "value_error":
-        return InvalidInput(field, f"「{label}」{str(first.get('msg', '')).removeprefix('Value error, ')}。")
-    return InvalidInput(field, f"「{label}」填写有误，请检查。")
 
 
 def read_photos(files: Sequence[UploadFile | str], *, field: str = "photos",

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,14 +20,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.types import Receive, Scope, Send
 
 from app import clock
+from app.auth.actor import Via
 from app.config import get_settings
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
-from app.errors import AppError, InvalidInput, NotFound
+from app.errors import AppError, NotFound
 from app.privacy import mask_phone
+from app.refusals import audit_refusal, is_refusal
+from app.validation import invalid_input
 from app.web import session as page_session
 
 log = logging.getLogger("bangban.web")
@@ -139,13 +145,21 @@ def error_page(request: Request, error: AppError) -> HTMLResponse:
                   message=error.message, back=back)
 
 
-def _validation_error(exc: RequestValidationError) -> InvalidInput:
-    errors = exc.errors()
-    where = [str(part) for part in (errors[0].get("loc", ()) if errors else ()) if part not in ("body", "query")]
-    return InvalidInput(where[0] if where else "body", "提交的内容不完整或格式不对，请返回检查后再提交。")
-
-
 PageHandler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class RecordedFirst(Response):
+    """``page``, sent once ``record`` has run. FastAPI sends a route's response after the request's session is
+    closed, and only then may the record's own transaction begin: on SQLite it would wait on the write lock."""
+
+    def __init__(self, page: Response, record: Callable[[], None]) -> None:
+        self.__dict__.update(page.__dict__)
+        self._page = page
+        self._record = record
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await run_in_threadpool(self._record)
+        await self._page(scope, receive, send)
 
 
 class PageRoute(APIRoute):
@@ -158,9 +172,11 @@ class PageRoute(APIRoute):
             except LoginRequired as exc:
                 return login_redirect(exc.next_path)
             except AppError as exc:
+                if is_refusal(exc):
+                    return RecordedFirst(error_page(request, exc), partial(audit_refusal, request, exc, Via.H5))
                 return error_page(request, exc)
             except RequestValidationError as exc:
-                return error_page(request, _validation_error(exc))
+                return error_page(request, invalid_input(exc.errors()))
             except DataError:
                 # A number no row can have (an id past the database's integer range) names nothing.
                 return error_page(request, NotFound("没有这个页面。可能是链接不完整，请从公众号菜单重新打开。"))
