@@ -21,6 +21,7 @@ from app.auth.apikeys import _hash
 from app.entrustments import service
 from app.entrustments.schemas import (
     AcceptIn,
+    ArchiveIn,
     CompleteIn,
     DeclineIn,
     EvaluateIn,
@@ -146,7 +147,7 @@ def _cases() -> list[DemoCase]:
                                         comment="帮办员跑了好几趟，很感谢")))),
         DemoCase(7, "jiuye-zhengwu", "想办理就业困难人员认定", (
             accept, complete, (Action.EVALUATE, EvaluateIn(level=RatingLevel.SATISFIED, source=RatingSource.VISIT)),
-            (Action.ARCHIVE, AcceptIn()))),
+            (Action.ARCHIVE, ArchiveIn()))),
         DemoCase(8, "zhufang-qita", "想请帮办员代办车票报销", ((Action.DECLINE, DeclineIn(
             reason="车票报销不属于社会救助事项，已告知到县医保局咨询")),)),
         DemoCase(9, "zaihai-zhengwu", "暴雨冲坏了屋后的堡坎，想申请灾害救助",

@@ -7,9 +7,10 @@ import itertools
 import pytest
 
 from app.auth.actor import ActorKind
-from app.entrustments.workflow import Action, check
+from app.entrustments.workflow import RULES, Action, Clock, Flag, To, check, rule_for
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentStatus as S
+from app.notifications.outbox import Kind
 
 A = Action
 # Written out from DESIGN §4, independently of the table in the code, for a case whose resident
@@ -128,4 +129,68 @@ def test_required_fields_are_named_when_missing(action: Action, field: str) -> N
         check(FIRST_STATUS[action], action, EVERYONE, flagged=True, fields=fields)
     assert caught.value.field == field
     assert caught.value.status == 422
-    assert "请填写" in caught.value.message
+    assert caught.value.message.startswith("请") or "请" in caught.value.message
+
+
+# DESIGN §4's "to" column and its clock rules, written out again: the status each action leads to
+# (None: it stays) and what it does to the clocks (acceptance within 1 working day from submission;
+# paused while materials are missing; the time limit from acceptance; a progress report every few
+# working days while handled; stopped at the end).
+TARGET: dict[Action, S | None] = {
+    A.SUBMIT: S.SUBMITTED, A.ACCEPT: S.ACCEPTED, A.REQUEST_SUPPLEMENT: S.AWAITING_SUPPLEMENT,
+    A.SUPPLEMENT: S.SUBMITTED, A.DECLINE: S.DECLINED, A.FORWARD_TO_WINDOW: S.IN_PROGRESS, A.NOTE_PROGRESS: None,
+    A.COMPLETE: S.COMPLETED, A.EVALUATE: S.EVALUATED, A.ARCHIVE: S.ARCHIVED, A.REQUEST_TERMINATION: None,
+    A.TERMINATE: S.TERMINATED, A.REASSIGN: None,
+}
+CLOCK: dict[Action, Clock] = {
+    A.SUBMIT: Clock.START_ACCEPTANCE, A.ACCEPT: Clock.START_PROCESSING, A.REQUEST_SUPPLEMENT: Clock.PAUSE,
+    A.SUPPLEMENT: Clock.RESUME, A.DECLINE: Clock.STOP, A.FORWARD_TO_WINDOW: Clock.RESET_PROGRESS,
+    A.NOTE_PROGRESS: Clock.RESET_PROGRESS, A.COMPLETE: Clock.STOP, A.EVALUATE: Clock.NONE, A.ARCHIVE: Clock.NONE,
+    A.REQUEST_TERMINATION: Clock.NONE, A.TERMINATE: Clock.STOP, A.REASSIGN: Clock.NONE,
+}
+FLAG: dict[Action, Flag] = {A.REQUEST_TERMINATION: Flag.SETS, A.TERMINATE: Flag.REQUIRED}
+# DESIGN §6 and CONVERSATION.md: who hears of each action.
+NOTICES: dict[Action, set[tuple[To, Kind]]] = {
+    A.SUBMIT: {(To.RESIDENT, Kind.RESIDENT_RECEIPT), (To.HOLDER, Kind.HELPER_NEW_CASE)},
+    A.ACCEPT: {(To.RESIDENT, Kind.RESIDENT_ACCEPTED)},
+    A.REQUEST_SUPPLEMENT: {(To.RESIDENT, Kind.RESIDENT_SUPPLEMENT_NEEDED)},
+    A.SUPPLEMENT: {(To.HOLDER, Kind.HELPER_SUPPLEMENT_RECEIVED)},
+    A.DECLINE: {(To.RESIDENT, Kind.RESIDENT_DECLINED)},
+    A.FORWARD_TO_WINDOW: {(To.RESIDENT, Kind.RESIDENT_PROGRESS)},
+    A.NOTE_PROGRESS: {(To.RESIDENT, Kind.RESIDENT_PROGRESS)},
+    A.COMPLETE: {(To.RESIDENT, Kind.RESIDENT_COMPLETED), (To.RESIDENT, Kind.RESIDENT_EVALUATION_INVITATION)},
+    A.EVALUATE: {(To.HOLDER, Kind.HELPER_BAD_RATING)},
+    A.ARCHIVE: set(),
+    A.REQUEST_TERMINATION: {(To.HOLDER, Kind.HELPER_TERMINATION_REQUESTED)},
+    A.TERMINATE: {(To.RESIDENT, Kind.RESIDENT_TERMINATED)},
+    A.REASSIGN: {(To.HOLDER, Kind.HELPER_NEW_CASE)},
+}
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_each_action_leads_to_the_designed_status(action: Action) -> None:
+    assert rule_for(action).target is TARGET[action]
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_each_action_has_the_designed_clock_effect(action: Action) -> None:
+    assert rule_for(action).clock is CLOCK[action]
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_only_termination_reads_or_sets_the_flag(action: Action) -> None:
+    assert rule_for(action).flag is FLAG.get(action, Flag.ANY)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_each_action_declares_whom_it_tells(action: Action) -> None:
+    assert {(n.to, n.kind) for n in rule_for(action).notices} == NOTICES[action]
+
+
+def test_one_rule_per_action_so_its_schema_and_notices_hold_from_every_status() -> None:
+    assert sorted(rule.action for rule in RULES) == sorted(Action)
+
+
+def test_a_bad_rating_alone_tells_the_helper() -> None:
+    (notice,) = rule_for(A.EVALUATE).notices
+    assert notice.when == "rectification_due_on" and notice.once

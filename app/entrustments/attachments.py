@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app import clock
 from app.auth.actor import Actor
+from app.auth.scope import entrustment_scope
 from app.config import get_settings
-from app.entrustments import service
+from app.entrustments import repository
 from app.errors import InvalidInput, NotFound
 from app.models import Attachment, AttachmentKind, Entrustment
 
@@ -129,7 +130,8 @@ def open_for(session: Session, actor: Actor, attachment_id: int) -> tuple[Attach
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("找不到这张照片。")
-    service.get(session, actor, attachment.entrustment_id)
+    if repository.get(session, attachment.entrustment_id, entrustment_scope(session, actor)) is None:
+        raise NotFound("找不到这张照片。", object_type="attachment", object_id=attachment_id)
     path = _path_for(attachment.storage_key)
     if not path.is_file():
         raise NotFound("这张照片的文件已不在了，请联系帮办员重新拍照。")

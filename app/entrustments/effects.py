@@ -1,9 +1,13 @@
-"""What each workflow action does to a case beyond its status: fields, clocks and the rows beside it
-(progress notes, evaluations, rectifications, hand-overs). Each returns the details of its event."""
+"""What each workflow action does to a case beyond its status and clocks: its own fields and the rows
+beside it (progress notes, evaluations, rectifications, hand-overs). The table's columns — status,
+clock, flag, notices — are applied by ``service.transition``; each effect only returns the details
+of its event. ``transition`` checks that ``data`` is the rule's schema before calling an effect."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.actor import Actor, ActorKind
 from app.calendar.service import WorkCalendar
+from app.entrustments.attachments import Photo
 from app.entrustments.schemas import (
     AcceptIn,
     CompleteIn,
@@ -43,18 +48,38 @@ from app.models import (
     Region,
 )
 
+NamedPhoto = tuple[str | None, Photo]
+
+
+@dataclass(frozen=True)
+class Act:
+    """One action being taken: who, on which case, when, with which photos."""
+
+    session: Session
+    actor: Actor
+    case: Entrustment
+    calendar: WorkCalendar
+    now: datetime
+    photos: Sequence[NamedPhoto] = ()
+
+    @property
+    def today(self) -> date:
+        """Today in China, where every deadline is counted."""
+        return clock.local_date(self.now)
+
+
 # A bad rating is put right within 15 working days (districts use 5 to 15; the plan's strictest).
 RECTIFICATION_WORKING_DAYS = 15
 
+Effect = Callable[[Act, Any], dict[str, Any]]
 
-Effect = Callable[[Session, Actor, Entrustment, Any, WorkCalendar], dict[str, Any]]
 
-
-def _accept(session: Session, actor: Actor, case: Entrustment, data: AcceptIn, cal: WorkCalendar) -> dict[str, Any]:
+def _accept(act: Act, data: AcceptIn) -> dict[str, Any]:
+    case = act.case
     details: dict[str, Any] = {}
     if data.matter_code:
-        matter = session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True),
-                                                     Matter.code != UNDECIDED_CODE))
+        matter = act.session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True),
+                                                         Matter.code != UNDECIDED_CODE))
         if matter is None:
             raise InvalidInput("matter_code", "请从事项目录中选择要办的事项。")
         details["matter_changed_from"] = case.matter.code
@@ -62,123 +87,106 @@ def _accept(session: Session, actor: Actor, case: Entrustment, data: AcceptIn, c
         case.time_limit_days = matter.time_limit_days
     elif case.matter.code == UNDECIDED_CODE:
         raise InvalidInput("matter_code", "委托人当时不清楚要办什么：请先和委托人确认事项，选好后再受理。")
-    today = clock.today()
-    case.due_on = cal.add_working_days(today, case.time_limit_days)
-    case.progress_due_on = cal.add_working_days(today, case.matter.progress_interval_days)
-    return {**details, "matter": case.matter.code, "due_on": case.due_on.isoformat()}
+    return {**details, "matter": case.matter.code}
 
 
-def _request_supplement(session: Session, actor: Actor, case: Entrustment, data: RequestSupplementIn,
-                        cal: WorkCalendar) -> dict[str, Any]:
+def _request_supplement(act: Act, data: RequestSupplementIn) -> dict[str, Any]:
     materials = list(dict.fromkeys(data.missing_materials))
-    case.missing_materials = materials
-    case.paused_at = clock.now()
+    act.case.missing_materials = materials
     return {"missing_materials": materials, "note": data.note}
 
 
-def _supplement(session: Session, actor: Actor, case: Entrustment, data: SupplementIn,
-                cal: WorkCalendar) -> dict[str, Any]:
-    paused = 0
-    if case.paused_at is not None:
-        paused = cal.working_days_between(clock.local_date(case.paused_at), clock.today())
-        if case.acceptance_due_on is not None:
-            case.acceptance_due_on = cal.add_working_days(case.acceptance_due_on, paused)
-        case.paused_working_days += paused
-        case.paused_at = None
-    return {"materials": data.materials, "note": data.note, "paused_working_days": paused,
-            "previously_missing": case.missing_materials}
+def _supplement(act: Act, data: SupplementIn) -> dict[str, Any]:
+    if not (act.photos or data.materials or data.note):
+        raise InvalidInput("photos", "请至少拍一张材料的照片，或者写一句说明（例如：材料备好了，请上门来取）。")
+    named = [name for name, _ in act.photos if name]
+    materials = list(dict.fromkeys([*data.materials, *named]))
+    return {"materials": materials, "note": data.note, "previously_missing": act.case.missing_materials}
 
 
-def _decline(session: Session, actor: Actor, case: Entrustment, data: DeclineIn,
-             cal: WorkCalendar) -> dict[str, Any]:
-    case.decline_reason = data.reason
+def _decline(act: Act, data: DeclineIn) -> dict[str, Any]:
+    act.case.decline_reason = data.reason
     return {"reason": data.reason}
 
 
-def _forward(session: Session, actor: Actor, case: Entrustment, data: ForwardIn,
-             cal: WorkCalendar) -> dict[str, Any]:
-    case.window_name = data.window_name
-    case.forwarded_on = data.forwarded_on or clock.today()
-    case.progress_due_on = cal.add_working_days(clock.today(), case.matter.progress_interval_days)
-    return {"window_name": data.window_name, "forwarded_on": case.forwarded_on.isoformat()}
+def _forward(act: Act, data: ForwardIn) -> dict[str, Any]:
+    act.case.window_name = data.window_name
+    act.case.forwarded_on = data.forwarded_on or act.today
+    return {"window_name": data.window_name, "forwarded_on": act.case.forwarded_on.isoformat()}
 
 
-def _note_progress(session: Session, actor: Actor, case: Entrustment, data: ProgressIn,
-                   cal: WorkCalendar) -> dict[str, Any]:
-    session.add(ProgressNote(entrustment_id=case.id, helper_id=actor.helper_id, text=data.text,
-                             created_at=clock.now()))
-    case.progress_due_on = cal.add_working_days(clock.today(), case.matter.progress_interval_days)
+def _note_progress(act: Act, data: ProgressIn) -> dict[str, Any]:
+    act.session.add(ProgressNote(entrustment_id=act.case.id, helper_id=act.actor.helper_id, text=data.text,
+                                 created_at=act.now))
     return {"text": data.text}
 
 
-def _complete(session: Session, actor: Actor, case: Entrustment, data: CompleteIn,
-              cal: WorkCalendar) -> dict[str, Any]:
+def _complete(act: Act, data: CompleteIn) -> dict[str, Any]:
+    if data.replied_at > act.now:
+        raise InvalidInput("replied_at", "回复时间不能晚于现在。")
+    case = act.case
     case.result = data.result
     case.replied_at = data.replied_at
-    on_time = case.due_on is None or clock.today() <= case.due_on
+    on_time = case.due_on is None or act.today <= case.due_on
     return {"result": data.result, "replied_at": data.replied_at.isoformat(), "on_time": on_time}
 
 
-def _evaluate(session: Session, actor: Actor, case: Entrustment, data: EvaluateIn,
-              cal: WorkCalendar) -> dict[str, Any]:
-    by_helper = ActorKind.HELPER in actor.kinds
+def _evaluate(act: Act, data: EvaluateIn) -> dict[str, Any]:
+    assert data.level is not None and data.source is not None  # the table requires both
+    by_helper = ActorKind.HELPER in act.actor.kinds
     if by_helper and data.source is RatingSource.RESIDENT:
         raise InvalidInput("source", "帮办员只能登记委托人通过电话或上门时给出的评价，请选择评价来源。")
     if not by_helper and data.source is not RatingSource.RESIDENT:
         raise InvalidInput("source", "委托人本人评价时，评价来源应为 resident。")
-    evaluation = Evaluation(entrustment_id=case.id, level=data.level, comment=data.comment,
-                            source=data.source, recorded_by_helper_id=actor.helper_id if by_helper else None,
-                            created_at=clock.now())
-    session.add(evaluation)
-    session.flush()
+    evaluation = Evaluation(entrustment_id=act.case.id, level=data.level, comment=data.comment,
+                            source=data.source, recorded_by_helper_id=act.actor.helper_id if by_helper else None,
+                            created_at=act.now)
+    act.session.add(evaluation)
+    act.session.flush()
     details: dict[str, Any] = {"level": data.level.value, "source": data.source.value, "comment": data.comment}
     if data.level.is_bad:
         rectification = Rectification(
-            entrustment_id=case.id, evaluation_id=evaluation.id, status=RectificationStatus.OPEN,
-            due_on=cal.add_working_days(clock.today(), RECTIFICATION_WORKING_DAYS), created_at=clock.now(),
+            entrustment_id=act.case.id, evaluation_id=evaluation.id, status=RectificationStatus.OPEN,
+            due_on=act.calendar.add_working_days(act.today, RECTIFICATION_WORKING_DAYS),
+            created_at=act.now,
         )
-        session.add(rectification)
-        session.flush()
+        act.session.add(rectification)
+        act.session.flush()
         details["rectification_due_on"] = rectification.due_on.isoformat()
     return details
 
 
-def _archive(session: Session, actor: Actor, case: Entrustment, data: Any, cal: WorkCalendar) -> dict[str, Any]:
+def _archive(act: Act, data: Any) -> dict[str, Any]:
     return {}
 
 
-def _request_termination(session: Session, actor: Actor, case: Entrustment, data: RequestTerminationIn,
-                         cal: WorkCalendar) -> dict[str, Any]:
-    if data.confirmed is not True:
-        raise InvalidInput("confirmed", "终止办理需要委托人明确确认。")
-    case.termination_requested_at = clock.now()
-    case.termination_reason = data.reason
+def _request_termination(act: Act, data: RequestTerminationIn) -> dict[str, Any]:
+    act.case.termination_reason = data.reason
     return {"reason": data.reason}
 
 
-def _terminate(session: Session, actor: Actor, case: Entrustment, data: TerminateIn,
-               cal: WorkCalendar) -> dict[str, Any]:
-    session.add(Handover(entrustment_id=case.id, helper_id=actor.helper_id, materials=data.handover_materials,
-                         receiver_name=data.handover_receiver,
-                         authorisation_evidence=data.authorisation_evidence, handed_at=clock.now()))
+def _terminate(act: Act, data: TerminateIn) -> dict[str, Any]:
+    act.session.add(Handover(entrustment_id=act.case.id, helper_id=act.actor.helper_id,
+                             materials=data.handover_materials, receiver_name=data.handover_receiver,
+                             authorisation_evidence=data.authorisation_evidence, handed_at=act.now))
     return {"authorisation_evidence": data.authorisation_evidence,
             "handover_receiver": data.handover_receiver, "handover_materials": data.handover_materials}
 
 
-def _reassign(session: Session, actor: Actor, case: Entrustment, data: ReassignIn,
-              cal: WorkCalendar) -> dict[str, Any]:
-    helper = session.get(Helper, data.helper_id)
+def _reassign(act: Act, data: ReassignIn) -> dict[str, Any]:
+    case = act.case
+    helper = act.session.get(Helper, data.helper_id)
     if helper is None or not helper.active:
         raise InvalidInput("helper_id", "找不到该帮办代办员，或其已不在岗。")
-    village = session.get(Region, helper.village_id)
+    village = act.session.get(Region, helper.village_id)
     if village is None or village.parent_id != case.village.parent_id:
         raise InvalidInput("helper_id", "只能改派给本乡镇（街道）的帮办代办员。")
     previous = case.helper_id
     case.helper = helper
     case.queue = Queue.SECRETARY if helper.is_secretary else Queue.HELPER
     # Calls still owed to the resident go with the case to its new helper.
-    session.execute(update(CallTask).where(CallTask.entrustment_id == case.id, CallTask.done_at.is_(None))
-                    .values(helper_id=helper.id))
+    act.session.execute(update(CallTask).where(CallTask.entrustment_id == case.id, CallTask.done_at.is_(None))
+                        .values(helper_id=helper.id))
     return {"from_helper_id": previous, "to_helper_id": helper.id, "reason": data.reason}
 
 

@@ -8,29 +8,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.auth.actor import Actor, ActorKind
+from app.auth.actor import Actor
 from app.auth.deps import ApiActor, SessionDep, WriterActor
 from app.entrustments import service
 from app.entrustments.presenter import entrustment_detail_out, entrustment_out
 from app.entrustments.schemas import (
-    AcceptIn,
-    ArchiveIn,
-    CompleteIn,
-    DeclineIn,
     EntrustmentDetailOut,
     EntrustmentPage,
-    EvaluateIn,
-    ForwardIn,
-    ProgressIn,
-    ReassignIn,
-    RequestSupplementIn,
-    RequestTerminationIn,
     SubmitIn,
-    SupplementIn,
-    TerminateIn,
 )
-from app.entrustments.workflow import Action
+from app.entrustments.workflow import Action, rule_for
 from app.models import EntrustmentStatus
 
 router = APIRouter(prefix="/api/v1/entrustments", tags=["entrustments"])
@@ -42,11 +29,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "当前状态不允许此操作，或办件已被他人更新"},
     422: {"description": "输入有误，message 指明字段"},
 }
-
-
-def _audit_read(session: Session, actor: Actor, case_id: int) -> None:
-    if actor.kinds & {ActorKind.STAFF, ActorKind.PLATFORM} or actor.is_read_only:
-        audit.record(session, actor, "read", "entrustment", case_id)
 
 
 @router.get("", operation_id="list_entrustments", response_model=EntrustmentPage, responses=ERRORS)
@@ -61,8 +43,6 @@ def list_entrustments(
 ) -> EntrustmentPage:
     items, total = service.list_page(session, actor, status=status, village_code=village_code,
                                      helper_id=helper_id, limit=limit, offset=offset)
-    if items and (actor.kinds & {ActorKind.STAFF, ActorKind.PLATFORM} or actor.is_read_only):
-        audit.record(session, actor, "list", "entrustment", None, ids=[c.id for c in items])
     return EntrustmentPage(items=[entrustment_out(c, actor) for c in items], total=total, limit=limit,
                            offset=offset)
 
@@ -71,7 +51,6 @@ def list_entrustments(
             responses=ERRORS)
 def get_entrustment(entrustment_id: int, session: SessionDep, actor: ApiActor) -> EntrustmentDetailOut:
     case = service.get(session, actor, entrustment_id)
-    _audit_read(session, actor, case.id)
     return entrustment_detail_out(case, actor, service.timeline(session, case))
 
 
@@ -79,19 +58,18 @@ def get_entrustment(entrustment_id: int, session: SessionDep, actor: ApiActor) -
              responses=ERRORS)
 def submit_entrustment(body: SubmitIn, session: SessionDep, actor: WriterActor) -> EntrustmentDetailOut:
     case = service.submit(session, actor, body)
-    audit.record(session, actor, "submit", "entrustment", case.id)
     return entrustment_detail_out(case, actor, service.timeline(session, case))
 
 
 def _act(session: Session, actor: Actor, entrustment_id: int, action: Action,
          body: BaseModel) -> EntrustmentDetailOut:
     case = service.transition(session, actor, entrustment_id, action, body)
-    audit.record(session, actor, action.value, "entrustment", case.id)
     return entrustment_detail_out(case, actor, service.timeline(session, case))
 
 
-def _action_route(path: str, operation_id: str, action: Action, body_model: type[BaseModel],
-                  summary: str) -> None:
+def _action_route(path: str, operation_id: str, action: Action, summary: str) -> None:
+    body_model = rule_for(action).schema
+
     def endpoint(entrustment_id: int, body: BaseModel, session: SessionDep,
                  actor: WriterActor) -> EntrustmentDetailOut:
         return _act(session, actor, entrustment_id, action, body)
@@ -103,20 +81,18 @@ def _action_route(path: str, operation_id: str, action: Action, body_model: type
                          responses=ERRORS, summary=summary)
 
 
-for _path, _op, _action, _model, _summary in (
-    ("accept", "accept_entrustment", Action.ACCEPT, AcceptIn, "受理"),
-    ("request-supplement", "request_supplement", Action.REQUEST_SUPPLEMENT, RequestSupplementIn,
-     "一次性告知需补正的全部材料"),
-    ("supplement", "supplement_entrustment", Action.SUPPLEMENT, SupplementIn, "补正材料"),
-    ("decline", "decline_entrustment", Action.DECLINE, DeclineIn, "不予受理（须说明原因）"),
-    ("forward", "forward_to_window", Action.FORWARD_TO_WINDOW, ForwardIn, "送件到乡镇（街道）窗口"),
-    ("progress", "note_progress", Action.NOTE_PROGRESS, ProgressIn, "反馈办理进度"),
-    ("complete", "complete_entrustment", Action.COMPLETE, CompleteIn, "办结"),
-    ("evaluate", "evaluate_entrustment", Action.EVALUATE, EvaluateIn, "好差评"),
-    ("request-termination", "request_termination", Action.REQUEST_TERMINATION, RequestTerminationIn,
-     "委托人申请终止"),
-    ("terminate", "terminate_entrustment", Action.TERMINATE, TerminateIn, "终止办理并移交材料"),
-    ("reassign", "reassign_entrustment", Action.REASSIGN, ReassignIn, "改派帮办员"),
-    ("archive", "archive_entrustment", Action.ARCHIVE, ArchiveIn, "归档"),
+for _path, _op, _action, _summary in (
+    ("accept", "accept_entrustment", Action.ACCEPT, "受理"),
+    ("request-supplement", "request_supplement", Action.REQUEST_SUPPLEMENT, "一次性告知需补正的全部材料"),
+    ("supplement", "supplement_entrustment", Action.SUPPLEMENT, "补正材料"),
+    ("decline", "decline_entrustment", Action.DECLINE, "不予受理（须说明原因）"),
+    ("forward", "forward_to_window", Action.FORWARD_TO_WINDOW, "送件到乡镇（街道）窗口"),
+    ("progress", "note_progress", Action.NOTE_PROGRESS, "反馈办理进度"),
+    ("complete", "complete_entrustment", Action.COMPLETE, "办结"),
+    ("evaluate", "evaluate_entrustment", Action.EVALUATE, "好差评"),
+    ("request-termination", "request_termination", Action.REQUEST_TERMINATION, "委托人申请终止"),
+    ("terminate", "terminate_entrustment", Action.TERMINATE, "终止办理并移交材料"),
+    ("reassign", "reassign_entrustment", Action.REASSIGN, "改派帮办员"),
+    ("archive", "archive_entrustment", Action.ARCHIVE, "归档"),
 ):
-    _action_route(_path, _op, _action, _model, _summary)
+    _action_route(_path, _op, _action, _summary)

@@ -50,6 +50,7 @@ class SubmitIn(Strict):
     contact_phone: Phone
     description: Annotated[Text, Field(min_length=1, max_length=1000)]
     channel: Channel
+    for_family: bool | None = Field(default=None, description="为家人代办；不填时看是否填了家人姓名或关系")
     beneficiary_name: Annotated[Text, Field(max_length=32)] | None = None
     beneficiary_relation: Annotated[Text, Field(max_length=16)] | None = None
     resident_openid: Annotated[Text, Field(max_length=64)] | None = None
@@ -97,8 +98,8 @@ class CompleteIn(VersionIn):
 
 
 class EvaluateIn(VersionIn):
-    level: RatingLevel
-    source: RatingSource
+    level: RatingLevel | None = None
+    source: RatingSource | None = None
     comment: Annotated[Text, Field(max_length=500)] | None = None
 
 

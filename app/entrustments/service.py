@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,18 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Actor, ActorKind
 from app.auth.scope import entrustment_scope, region_in_scope
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
-from app.entrustments import repository
-from app.entrustments.effects import EFFECTS
+from app.entrustments import attachments, clocks, events, notices, repository
+from app.entrustments.effects import EFFECTS, Act, NamedPhoto
 from app.entrustments.routing import route
 from app.entrustments.schemas import SubmitIn
-from app.entrustments.workflow import Action, Clock, Rule, check
+from app.entrustments.workflow import Action, EventKind, Flag, Rule, check, rule_for
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import (
+    AttachmentKind,
     AuthorisationKind,
     Channel,
     Entrustment,
@@ -32,37 +32,45 @@ from app.models import (
     Region,
     RegionLevel,
     Resident,
+    Visit,
 )
-from app.notifications.transitions import notify
 from app.privacy import lookup_hash
 
-
-def _record(session: Session, case: Entrustment, action: Action, actor: Actor,
-            from_status: EntrustmentStatus | None, details: dict[str, Any]) -> EntrustmentEvent:
-    event = EntrustmentEvent(
-        entrustment_id=case.id,
-        kind=action.value,
-        from_status=from_status.value if from_status else None,
-        to_status=case.status.value,
-        actor_kind=actor.primary_kind,
-        actor_id=actor.helper_id or actor.resident_id or actor.api_key_id,
-        actor_name=actor.name,
-        details=details,
-        created_at=clock.now(),
-    )
-    session.add(event)
-    session.flush()
-    return event
+STALE = "这件委托刚刚被其他人更新过，请刷新后再操作。"
 
 
-def _stamp(case: Entrustment, rule: Rule, now: datetime) -> None:
+def _stamp(case: Entrustment, rule: Rule, act: Act) -> None:
     """Enter the rule's status; its time is when the case first got there (a case back in
     ``submitted`` after its materials came keeps the time it was entrusted)."""
     if rule.target is not None:
         case.status = rule.target
         column = f"{rule.target.value}_at"
         if getattr(case, column) is None:
-            setattr(case, column, now)
+            setattr(case, column, act.now)
+    if rule.flag is Flag.SETS:
+        case.termination_requested_at = act.now
+
+
+def _apply(act: Act, rule: Rule, from_status: EntrustmentStatus | None, details: dict[str, Any],
+           photo_kind: AttachmentKind) -> EntrustmentEvent:
+    """The columns of the table, in order: clock effect, status and flag, photos, event, audit, notices."""
+    case = act.case
+    details = {**details, **clocks.EFFECTS[rule.clock](case, act.calendar, act.now)}
+    _stamp(case, rule, act)
+    if act.calendar.fell_back:
+        case.calendar_fallback = True
+        details["calendar_fallback"] = True
+    try:
+        act.session.flush()
+    except StaleDataError:
+        raise Conflict(STALE, code="version_conflict") from None
+    for name, photo in act.photos:
+        attachments.store(act.session, case, photo, kind=photo_kind, uploaded_by=act.actor, material_name=name)
+    event = events.record(act.session, case, EventKind(rule.action.value), act.actor, from_status=from_status,
+                          details=details)
+    audit.record(act.session, act.actor, rule.action.value, object_id=case.id, entrustment_id=case.id,
+                 status_before=from_status.value if from_status else None, status_after=case.status.value)
+    return event
 
 
 # ---- submit ---------------------------------------------------------------------------------------
@@ -108,22 +116,43 @@ def _resident_for(session: Session, actor: Actor, data: SubmitIn, village: Regio
     return resident
 
 
-def _authorisation(actor: Actor, data: SubmitIn) -> tuple[AuthorisationKind, str | None]:
+def _authorisation(actor: Actor, data: SubmitIn, photos: Sequence[NamedPhoto]) -> tuple[AuthorisationKind, str | None]:
+    """The resident's 委托手续: their own WeChat confirmation; for a helper registering a phone, visit
+    or paper entrustment, the signed form's photo or the reference of a signature on record."""
     if ActorKind.RESIDENT in actor.kinds:
         return AuthorisationKind.WECHAT_CONFIRMATION, data.authorisation_ref
     if ActorKind.HELPER in actor.kinds:
+        if data.channel is Channel.PAPER:
+            if not photos:
+                raise InvalidInput("photos", "纸质委托书要拍照上传，作为委托人的委托手续。")
+            return AuthorisationKind.PAPER_PHOTO, data.authorisation_ref or PAPER_FORM
         if not data.authorisation_ref:
             raise InvalidInput(
                 "authorisation_ref",
                 "帮办员代为登记时请填写「委托手续」：委托人签字照片或当面签名的存档编号。",
             )
-        kind = AuthorisationKind.PAPER_PHOTO if data.channel is Channel.PAPER else AuthorisationKind.SIGNATURE
-        return kind, data.authorisation_ref
+        return AuthorisationKind.SIGNATURE, data.authorisation_ref
     return AuthorisationKind.PLATFORM, data.authorisation_ref
 
 
-def submit(session: Session, actor: Actor, data: SubmitIn) -> Entrustment:
-    check(None, Action.SUBMIT, actor.kinds, fields=data.model_dump())
+PAPER_FORM = "纸质委托书照片（见附件）"
+
+
+def _beneficiary(data: SubmitIn) -> tuple[str | None, str | None]:
+    """Who the matter is for when it is not the resident: both the name and the relation, or neither."""
+    name, relation = data.beneficiary_name or None, data.beneficiary_relation or None
+    family = data.for_family if data.for_family is not None else bool(name or relation)
+    if family and not (name and relation):
+        raise InvalidInput("beneficiary_relation" if name else "beneficiary_name",
+                           "为家里人办，请同时填写家里人的姓名和他（她）与委托人的关系。")
+    return (name, relation) if family else (None, None)
+
+
+def submit(session: Session, actor: Actor, data: SubmitIn, *, photos: Sequence[NamedPhoto] = (),
+           visit_id: int | None = None) -> Entrustment:
+    """A new case: by the resident, by the county's platform, or registered by a helper with the
+    signed form's photos and, after a home visit, linked to that visit — all or nothing."""
+    rule = check(None, Action.SUBMIT, actor.kinds, fields=data.model_dump())
     village = session.scalar(select(Region).where(Region.code == data.village_code))
     if village is None or village.level is not RegionLevel.VILLAGE:
         raise InvalidInput("village_code", f"找不到村（社区）编码「{data.village_code}」，请核对。")
@@ -132,15 +161,12 @@ def submit(session: Session, actor: Actor, data: SubmitIn) -> Entrustment:
     matter = session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True)))
     if matter is None:
         raise InvalidInput("matter_code", f"找不到办理事项编码「{data.matter_code}」，请核对。")
-    if (data.beneficiary_name is None) != (data.beneficiary_relation is None):
-        field = "beneficiary_relation" if data.beneficiary_name else "beneficiary_name"
-        raise InvalidInput(field, "为家人代办时，请同时填写家人的姓名和与委托人的关系。")
+    beneficiary_name, beneficiary_relation = _beneficiary(data)
     if ActorKind.HELPER in actor.kinds and data.channel is Channel.WECHAT:
         raise InvalidInput("channel", "帮办员代为登记的委托，渠道应为电话、上门或纸质委托书。")
+    authorisation_kind, authorisation_ref = _authorisation(actor, data, photos)
 
     resident = _resident_for(session, actor, data, village)
-    authorisation_kind, authorisation_ref = _authorisation(actor, data)
-    now = clock.now()
     calendar = WorkCalendar.load(session)
     case = Entrustment(
         village=village,
@@ -150,40 +176,41 @@ def submit(session: Session, actor: Actor, data: SubmitIn) -> Entrustment:
         contact_phone=data.contact_phone,
         description=data.description,
         channel=data.channel,
-        beneficiary_name=data.beneficiary_name,
-        beneficiary_relation=data.beneficiary_relation,
+        beneficiary_name=beneficiary_name,
+        beneficiary_relation=beneficiary_relation,
         authorisation_kind=authorisation_kind,
         authorisation_ref=authorisation_ref,
         registered_by_helper_id=actor.helper_id,
-        status=EntrustmentStatus.SUBMITTED,
-        submitted_at=now,
         time_limit_days=matter.time_limit_days,
-        acceptance_due_on=calendar.add_working_days(clock.local_date(now), matter.acceptance_days),
         remark=data.remark,
         missing_materials=[],
     )
     decision = route(session, village)
     case.helper = decision.helper
     case.queue = decision.queue
-    case.calendar_fallback = calendar.fell_back
+    act = Act(session, actor, case, calendar, clock.now(), photos)
+    _stamp(case, rule, act)
     session.add(case)
     session.flush()
-    case.number = f"{get_settings().case_prefix}{clock.local_date(now).year}-{case.id:06d}"
-    session.flush()
-
-    details: dict[str, Any] = {"channel": data.channel.value, "matter": matter.code,
-                               "authorisation": authorisation_kind.value}
-    if calendar.fell_back:
-        details["calendar_fallback"] = True
-    event = _record(session, case, Action.SUBMIT, actor, None, details)
-    routing_event = EntrustmentEvent(
-        entrustment_id=case.id, kind="route", from_status=None, to_status=case.status.value,
-        actor_kind="worker", actor_name="系统", details=decision.as_details(), created_at=clock.now(),
-    )
-    session.add(routing_event)
-    session.flush()
-    notify(session, case, Action.SUBMIT, event)
+    case.number = f"{get_settings().case_prefix}{clock.local_date(act.now).year}-{case.id:06d}"
+    kind = AttachmentKind.AUTHORISATION if ActorKind.HELPER in actor.kinds else AttachmentKind.MATERIAL
+    event = _apply(act, rule, None, {"channel": data.channel.value, "matter": matter.code,
+                                     "authorisation": authorisation_kind.value}, kind)
+    events.record(session, case, EventKind.ROUTE, from_status=None, details=decision.as_details())
+    if visit_id is not None:
+        _link_visit(session, actor, visit_id, case)
+    notices.notify(session, case, rule, event)
     return case
+
+
+def _link_visit(session: Session, actor: Actor, visit_id: int, case: Entrustment) -> None:
+    """The home visit (主动上门) at which the helper took this entrustment."""
+    visit = session.get(Visit, visit_id)
+    if visit is None or visit.helper_id != actor.helper_id:
+        raise NotFound("找不到这次走访记录。")
+    if visit.entrustment_id is not None:
+        raise Conflict("这次走访已经登记过委托了。")
+    visit.entrustment_id = case.id
 
 
 # ---- actions on an existing case -------------------------------------------------------------------
@@ -198,37 +225,32 @@ def _authorise_on_case(actor: Actor, case: Entrustment, rule: Rule) -> None:
         raise NotFound("找不到这件委托。")
 
 
-def transition(session: Session, actor: Actor, entrustment_id: int, action: Action,
-               data: BaseModel) -> Entrustment:
-    """Check the table, apply the action's effect, stamp ``<status>_at``, record one event and
-    write the notifications it causes — all in the caller's transaction."""
+# Photos that come with an action are materials, except those of papers handed back.
+PHOTO_KINDS = {Action.TERMINATE: AttachmentKind.HANDOVER}
+
+
+def transition(session: Session, actor: Actor, entrustment_id: int, action: Action, data: BaseModel, *,
+               photos: Sequence[NamedPhoto] = ()) -> Entrustment:
+    """Check the table, apply the action's effect and the table's clock, status and flag, store its
+    photos, record one event and one audit entry and write the notifications the rule declares — all
+    in the caller's transaction."""
+    schema = rule_for(action).schema
+    if not isinstance(data, schema):
+        raise TypeError(f"{action.value} takes {schema.__name__}, not {type(data).__name__}")
     case = repository.get_for_update(session, entrustment_id, entrustment_scope(session, actor))
     if case is None:
-        raise NotFound("找不到这件委托，或您无权查看。")
+        raise NotFound("找不到这件委托，或您无权查看。", object_type="entrustment", object_id=entrustment_id)
     version = getattr(data, "version", None)
     if version is not None and version != case.version:
-        raise Conflict("这件委托刚刚被其他人更新过，请刷新后再操作。", code="version_conflict",
-                       version=case.version)
-    fields = data.model_dump()
+        raise Conflict(STALE, code="version_conflict", version=case.version)
     rule = check(case.status, action, actor.kinds, flagged=case.termination_requested_at is not None,
-                 fields=fields)
+                 fields=data.model_dump())
     _authorise_on_case(actor, case, rule)
-    calendar = WorkCalendar.load(session)
+    act = Act(session, actor, case, WorkCalendar.load(session), clock.now(), photos)
     from_status = case.status
-    details = EFFECTS[action](session, actor, case, data, calendar)
-    if rule.clock is Clock.STOP:
-        case.progress_due_on = None
-        case.paused_at = None
-    _stamp(case, rule, clock.now())
-    if calendar.fell_back:
-        case.calendar_fallback = True
-        details["calendar_fallback"] = True
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("这件委托刚刚被其他人更新过，请刷新后再操作。", code="version_conflict") from None
-    event = _record(session, case, action, actor, from_status, details)
-    notify(session, case, action, event)
+    details = EFFECTS[action](act, data)
+    event = _apply(act, rule, from_status, details, PHOTO_KINDS.get(action, AttachmentKind.MATERIAL))
+    notices.notify(session, case, rule, event)
     return case
 
 
@@ -236,17 +258,22 @@ def transition(session: Session, actor: Actor, entrustment_id: int, action: Acti
 
 
 def get(session: Session, actor: Actor, entrustment_id: int) -> Entrustment:
+    """The case if the actor may see it; a staff read of its personal data is audited."""
     case = repository.get(session, entrustment_id, entrustment_scope(session, actor))
     if case is None:
-        raise NotFound("找不到这件委托，或您无权查看。")
+        raise NotFound("找不到这件委托，或您无权查看。", object_type="entrustment", object_id=entrustment_id)
+    audit.read(session, actor, "entrustment", case.id, entrustment_id=case.id)
     return case
 
 
 def list_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
               village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
               offset: int = 0) -> tuple[Sequence[Entrustment], int]:
-    return repository.page(session, entrustment_scope(session, actor), status=status,
-                           village_code=village_code, helper_id=helper_id, limit=limit, offset=offset)
+    items, total = repository.page(session, entrustment_scope(session, actor), status=status,
+                                   village_code=village_code, helper_id=helper_id, limit=limit, offset=offset)
+    if items:
+        audit.read(session, actor, "entrustment", None, ids=[case.id for case in items])
+    return items, total
 
 
 def timeline(session: Session, case: Entrustment) -> Sequence[EntrustmentEvent]:

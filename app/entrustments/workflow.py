@@ -1,6 +1,8 @@
 """The entrustment workflow as data (DESIGN §4): one row per (status, action), checked by ``check``.
 
-Pure: no database, no clock. The service applies each rule's effect and records the event.
+Every column is read: ``transition`` checks the sources, actors, required fields, the termination
+flag and the input schema, applies the clock effect (``clocks.EFFECTS``), stamps the target status
+and writes the notifications the rule declares (``notices``). Pure: no database, no clock.
 """
 
 from __future__ import annotations
@@ -8,9 +10,27 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from app.auth.actor import ActorKind
+from app.entrustments.schemas import (
+    AcceptIn,
+    ArchiveIn,
+    CompleteIn,
+    DeclineIn,
+    EvaluateIn,
+    ForwardIn,
+    ProgressIn,
+    ReassignIn,
+    RequestSupplementIn,
+    RequestTerminationIn,
+    SubmitIn,
+    SupplementIn,
+    TerminateIn,
+)
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentStatus as S
+from app.notifications.outbox import Kind
 
 
 class Action(enum.StrEnum):
@@ -29,9 +49,28 @@ class Action(enum.StrEnum):
     REASSIGN = "reassign"
 
 
+class EventKind(enum.StrEnum):
+    """What a timeline entry records: every workflow action, and the events beside the table."""
+
+    SUBMIT = Action.SUBMIT.value
+    ACCEPT = Action.ACCEPT.value
+    REQUEST_SUPPLEMENT = Action.REQUEST_SUPPLEMENT.value
+    SUPPLEMENT = Action.SUPPLEMENT.value
+    DECLINE = Action.DECLINE.value
+    FORWARD_TO_WINDOW = Action.FORWARD_TO_WINDOW.value
+    NOTE_PROGRESS = Action.NOTE_PROGRESS.value
+    COMPLETE = Action.COMPLETE.value
+    EVALUATE = Action.EVALUATE.value
+    ARCHIVE = Action.ARCHIVE.value
+    REQUEST_TERMINATION = Action.REQUEST_TERMINATION.value
+    TERMINATE = Action.TERMINATE.value
+    REASSIGN = Action.REASSIGN.value
+    ROUTE = "route"  # who got a new case, and why
+    REASSIGNMENT_REQUESTED = "reassignment_requested"  # a village secretary asks the township
+
 
 class Clock(enum.Enum):
-    """What an action does to the case's clocks."""
+    """What an action does to the case's clocks; each has one function in ``clocks.EFFECTS``."""
 
     NONE = "none"
     START_ACCEPTANCE = "start_acceptance"
@@ -50,46 +89,78 @@ class Flag(enum.Enum):
     SETS = "sets"
 
 
+class To(enum.Enum):
+    """Who a notification goes to."""
+
+    RESIDENT = "resident"
+    HOLDER = "holder"  # the helper holding the case; the township task force while nobody does
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification a rule writes. ``when`` names a detail of the event that must be set;
+    ``once`` writes it once per case rather than once per event; ``unheld`` is the kind the task
+    force gets instead when nobody holds the case."""
+
+    to: To
+    kind: Kind
+    when: str | None = None
+    once: bool = False
+    unheld: Kind | None = None
+
+
 @dataclass(frozen=True)
 class Rule:
     action: Action
     sources: frozenset[S | None]
     target: S | None  # None: the status does not change
     actors: frozenset[ActorKind]
+    schema: type[BaseModel]
     required: tuple[str, ...] = ()
     clock: Clock = Clock.NONE
     flag: Flag = Flag.ANY
+    notices: tuple[Notice, ...] = ()
 
 
 A = ActorKind
 OPEN = frozenset({S.SUBMITTED, S.AWAITING_SUPPLEMENT, S.ACCEPTED, S.IN_PROGRESS})
-FINAL = frozenset({S.DECLINED, S.TERMINATED, S.ARCHIVED})
 HANDLING = frozenset({S.ACCEPTED, S.IN_PROGRESS})
 
+R, H = To.RESIDENT, To.HOLDER
 RULES: tuple[Rule, ...] = (
-    Rule(Action.SUBMIT, frozenset({None}), S.SUBMITTED, frozenset({A.RESIDENT, A.HELPER, A.PLATFORM}),
-         ("village_code", "matter_code", "description", "contact_phone"), Clock.START_ACCEPTANCE),
-    Rule(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, frozenset({A.HELPER}),
-         (), Clock.START_PROCESSING),
+    Rule(Action.SUBMIT, frozenset({None}), S.SUBMITTED, frozenset({A.RESIDENT, A.HELPER, A.PLATFORM}), SubmitIn,
+         ("village_code", "matter_code", "description", "contact_phone"), Clock.START_ACCEPTANCE,
+         notices=(Notice(R, Kind.RESIDENT_RECEIPT), Notice(H, Kind.HELPER_NEW_CASE, unheld=Kind.TOWNSHIP_UNROUTED))),
+    Rule(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, frozenset({A.HELPER}), AcceptIn,
+         (), Clock.START_PROCESSING, notices=(Notice(R, Kind.RESIDENT_ACCEPTED),)),
     Rule(Action.REQUEST_SUPPLEMENT, frozenset({S.SUBMITTED}), S.AWAITING_SUPPLEMENT, frozenset({A.HELPER}),
-         ("missing_materials",), Clock.PAUSE),
+         RequestSupplementIn, ("missing_materials",), Clock.PAUSE,
+         notices=(Notice(R, Kind.RESIDENT_SUPPLEMENT_NEEDED),)),
     Rule(Action.SUPPLEMENT, frozenset({S.AWAITING_SUPPLEMENT}), S.SUBMITTED,
-         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), (), Clock.RESUME),
-    Rule(Action.DECLINE, frozenset({S.SUBMITTED}), S.DECLINED, frozenset({A.HELPER}),
-         ("reason",), Clock.STOP),
-    Rule(Action.FORWARD_TO_WINDOW, frozenset({S.ACCEPTED}), S.IN_PROGRESS, frozenset({A.HELPER}),
-         ("window_name",), Clock.RESET_PROGRESS),
-    Rule(Action.NOTE_PROGRESS, HANDLING, None, frozenset({A.HELPER}), ("text",), Clock.RESET_PROGRESS),
-    Rule(Action.COMPLETE, HANDLING, S.COMPLETED, frozenset({A.HELPER}),
-         ("result", "replied_at"), Clock.STOP),
+         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), SupplementIn, (), Clock.RESUME,
+         notices=(Notice(H, Kind.HELPER_SUPPLEMENT_RECEIVED),)),
+    Rule(Action.DECLINE, frozenset({S.SUBMITTED}), S.DECLINED, frozenset({A.HELPER}), DeclineIn,
+         ("reason",), Clock.STOP, notices=(Notice(R, Kind.RESIDENT_DECLINED),)),
+    Rule(Action.FORWARD_TO_WINDOW, frozenset({S.ACCEPTED}), S.IN_PROGRESS, frozenset({A.HELPER}), ForwardIn,
+         ("window_name",), Clock.RESET_PROGRESS, notices=(Notice(R, Kind.RESIDENT_PROGRESS),)),
+    Rule(Action.NOTE_PROGRESS, HANDLING, None, frozenset({A.HELPER}), ProgressIn, ("text",), Clock.RESET_PROGRESS,
+         notices=(Notice(R, Kind.RESIDENT_PROGRESS),)),
+    Rule(Action.COMPLETE, HANDLING, S.COMPLETED, frozenset({A.HELPER}), CompleteIn,
+         ("result", "replied_at"), Clock.STOP,
+         notices=(Notice(R, Kind.RESIDENT_COMPLETED), Notice(R, Kind.RESIDENT_EVALUATION_INVITATION, once=True))),
     Rule(Action.EVALUATE, frozenset({S.COMPLETED}), S.EVALUATED,
-         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), ("level", "source")),
-    Rule(Action.ARCHIVE, frozenset({S.COMPLETED, S.EVALUATED}), S.ARCHIVED, frozenset({A.WORKER, A.STAFF})),
+         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), EvaluateIn, ("level", "source"),
+         notices=(Notice(H, Kind.HELPER_BAD_RATING, when="rectification_due_on", once=True),)),
+    Rule(Action.ARCHIVE, frozenset({S.COMPLETED, S.EVALUATED}), S.ARCHIVED, frozenset({A.WORKER, A.STAFF}),
+         ArchiveIn),
     Rule(Action.REQUEST_TERMINATION, OPEN, None, frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}),
-         ("reason", "confirmed"), flag=Flag.SETS),
-    Rule(Action.TERMINATE, OPEN, S.TERMINATED, frozenset({A.HELPER}),
-         ("authorisation_evidence", "handover_receiver", "handover_materials"), Clock.STOP, Flag.REQUIRED),
-    Rule(Action.REASSIGN, OPEN, None, frozenset({A.STAFF}), ("helper_id", "reason")),
+         RequestTerminationIn, ("reason", "confirmed"), flag=Flag.SETS,
+         notices=(Notice(H, Kind.HELPER_TERMINATION_REQUESTED),)),
+    Rule(Action.TERMINATE, OPEN, S.TERMINATED, frozenset({A.HELPER}), TerminateIn,
+         ("authorisation_evidence", "handover_receiver", "handover_materials"), Clock.STOP, Flag.REQUIRED,
+         notices=(Notice(R, Kind.RESIDENT_TERMINATED),)),
+    Rule(Action.REASSIGN, OPEN, None, frozenset({A.STAFF}), ReassignIn, ("helper_id", "reason"),
+         notices=(Notice(H, Kind.HELPER_NEW_CASE),)),
 )
 
 _TABLE: dict[tuple[S | None, Action], Rule] = {
@@ -149,9 +220,16 @@ FIELD_LABELS: dict[str, str] = {
     "confirmed": "委托人确认",
     "authorisation_evidence": "委托人授权证明",
     "handover_receiver": "材料接收人",
+    "source": "请选择委托人是在电话里还是当面给的评价。",
+    "level": "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。",
     "handover_materials": "移交的材料",
     "helper_id": "帮办代办员",
 }
+
+
+def rule_for(action: Action) -> Rule:
+    """The rule of ``action`` (its schema, actors and notices are the same from every status)."""
+    return next(rule for rule in RULES if rule.action is action)
 
 
 def allowed_actions(status: S | None, flagged: bool = False) -> list[Action]:
@@ -160,6 +238,16 @@ def allowed_actions(status: S | None, flagged: bool = False) -> list[Action]:
         for rule in RULES
         if status in rule.sources and not (rule.flag is Flag.REQUIRED and not flagged)
     ]
+
+
+# Where "请填写「…」" does not say what to do.
+REQUIRED_MESSAGES: dict[str, str] = {
+    "missing_materials": "请写明缺少的材料，一次全部列出来。",
+    "confirmed": "终止办理需要委托人明确确认：请先和委托人确认，他（她）明确要求终止后再勾选确认。",
+    "source": "请选择委托人是在电话里还是当面给的评价。",
+    "level": "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。",
+    "handover_materials": "请写明交还给委托人的材料；没有收过材料的，写“未收取材料”。",
+}
 
 
 def _is_blank(value: object) -> bool:
@@ -192,5 +280,5 @@ def check(
     given = fields or {}
     for name in rule.required:
         if _is_blank(given.get(name)):
-            raise InvalidInput(name, f"请填写「{FIELD_LABELS.get(name, name)}」。")
+            raise InvalidInput(name, REQUIRED_MESSAGES.get(name, f"请填写「{FIELD_LABELS.get(name, name)}」。"))
     return rule

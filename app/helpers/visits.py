@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import Actor, ActorKind
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Entrustment, Helper, Visit, VisitReason
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.models import Helper, Visit, VisitReason
 
 MAX_NOTE = 500
 OLDEST_DAYS = 90
@@ -61,12 +61,3 @@ def recent_visits(session: Session, actor: Actor, limit: int = 30) -> Sequence[V
         select(Visit).where(Visit.helper_id == helper.id)
         .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)
     ).all()
-
-
-def link_entrustment(session: Session, actor: Actor, visit_id: int, case: Entrustment) -> Visit:
-    visit = get_visit(session, actor, visit_id)
-    if visit.entrustment_id is not None and visit.entrustment_id != case.id:
-        raise Conflict("这次走访已经登记过委托了。")
-    visit.entrustment_id = case.id
-    session.flush()
-    return visit

@@ -4,7 +4,7 @@ with every action of the workflow the helper may take (DESIGN §4)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
@@ -31,7 +31,7 @@ from app.entrustments.workflow import RULES, Action, allowed_actions
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.helpers import calls, workbench
 from app.matters.catalog import UNDECIDED_CODE
-from app.models import AttachmentKind, Entrustment, RatingLevel, RatingSource
+from app.models import Entrustment, RatingLevel
 from app.notifications import delivery
 from app.web import helper_texts as texts
 from app.web import lookups
@@ -135,8 +135,7 @@ def _lines(*groups: Sequence[str] | str) -> list[str]:
 
 
 def _act(request: Request, session: Session, visitor: Visitor, case_id: int, action: Action,
-         build: Callable[[], BaseModel], values: dict[str, Any], *, photos: PhotosIn | None = None,
-         photo_kind: AttachmentKind = AttachmentKind.MATERIAL) -> Response:
+         build: Callable[[], BaseModel], values: dict[str, Any], *, photos: PhotosIn | None = None) -> Response:
     actor = as_helper(visitor)
     case_for_staff(session, actor, case_id)
     slug = texts.ACTION_SLUGS[action]
@@ -147,9 +146,7 @@ def _act(request: Request, session: Session, visitor: Visitor, case_id: int, act
         except ValidationError as exc:
             raise invalid_from(exc) from None
         with session.begin_nested():
-            case = service.transition(session, actor, case_id, action, data)
-            for name, photo in chosen:
-                attachments.store(session, case, photo, kind=photo_kind, uploaded_by=actor, material_name=name)
+            service.transition(session, actor, case_id, action, data, photos=chosen)
     except InvalidInput as exc:
         return case_page(request, session, visitor, case_id, open_action=slug, values=values,
                          errors={exc.field: exc.message})
@@ -168,12 +165,9 @@ def accept(request: Request, session: SessionDep, visitor: VisitorDep, case_id: 
 def request_supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
                        version: Text = "", missing: Texts = [], extra: Text = "",  # noqa: B006
                        note: Text = "") -> Response:
-    items = _lines(missing, extra)
-
     def build() -> BaseModel:
-        if not items:
-            raise InvalidInput("missing_materials", "请勾选或写下缺少的材料，一次全部列出来。")
-        return RequestSupplementIn(version=_version(version), missing_materials=items, note=note or None)
+        return RequestSupplementIn(version=_version(version), missing_materials=_lines(missing, extra),
+                                   note=note or None)
 
     return _act(request, session, visitor, case_id, Action.REQUEST_SUPPLEMENT, build,
                 {"missing": missing, "extra": extra, "note": note})
@@ -223,15 +217,8 @@ def progress(request: Request, session: SessionDep, visitor: VisitorDep, case_id
 def complete(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
              result: Text = "", replied_at: Text = "") -> Response:
     def build() -> BaseModel:
-        try:
-            replied = datetime.fromisoformat(replied_at) if replied_at else clock.now()
-        except ValueError:
-            raise InvalidInput("replied_at", "回复时间的格式不对，请重新选择。") from None
-        if replied.tzinfo is None:
-            replied = replied.replace(tzinfo=clock.CHINA)
-        if replied > clock.now():
-            raise InvalidInput("replied_at", "回复时间不能晚于现在。")
-        return CompleteIn(version=_version(version), result=result, replied_at=replied)
+        return CompleteIn.model_validate({"version": _version(version), "result": result,
+                                          "replied_at": replied_at or clock.now()})
 
     return _act(request, session, visitor, case_id, Action.COMPLETE, build,
                 {"result": result, "replied_at": replied_at})
@@ -241,9 +228,7 @@ def complete(request: Request, session: SessionDep, visitor: VisitorDep, case_id
 def request_termination(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
                         version: Text = "", reason: Text = "", confirmed: Text = "") -> Response:
     def build() -> BaseModel:
-        if confirmed != "yes":
-            raise InvalidInput("confirmed", "请先和委托人确认：他（她）明确要求终止，再勾选确认。")
-        return RequestTerminationIn(version=_version(version), reason=reason, confirmed=True)
+        return RequestTerminationIn(version=_version(version), reason=reason, confirmed=confirmed == "yes")
 
     return _act(request, session, visitor, case_id, Action.REQUEST_TERMINATION, build, {"reason": reason})
 
@@ -252,31 +237,21 @@ def request_termination(request: Request, session: SessionDep, visitor: VisitorD
 def terminate(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
               authorisation_evidence: Text = "", handover_receiver: Text = "", handed: Texts = [],  # noqa: B006
               extra: Text = "", photos: PhotosIn = []) -> Response:  # noqa: B006
-    items = _lines(handed, extra)
-
     def build() -> BaseModel:
-        if not items:
-            raise InvalidInput("handover_materials", "请勾选或写下交还给委托人的材料；没有收过材料的，写“未收取材料”。")
         return TerminateIn(version=_version(version), authorisation_evidence=authorisation_evidence,
-                           handover_receiver=handover_receiver, handover_materials=items)
+                           handover_receiver=handover_receiver, handover_materials=_lines(handed, extra))
 
     return _act(request, session, visitor, case_id, Action.TERMINATE, build,
                 {"authorisation_evidence": authorisation_evidence, "handover_receiver": handover_receiver,
-                 "handed": handed, "extra": extra}, photos=photos, photo_kind=AttachmentKind.HANDOVER)
+                 "handed": handed, "extra": extra}, photos=photos)
 
 
 @router.post("/cases/{case_id}/evaluate", dependencies=[FormChecked])
 def evaluate(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
              level: Text = "", source: Text = "", comment: Text = "") -> Response:
     def build() -> BaseModel:
-        try:
-            rating = RatingLevel(level)
-        except ValueError:
-            raise InvalidInput("level", "请选择委托人给的评价。") from None
-        if source not in (RatingSource.PHONE.value, RatingSource.VISIT.value):
-            raise InvalidInput("source", "请选择委托人是在电话里还是当面给的评价。")
-        return EvaluateIn(version=_version(version), level=rating, source=RatingSource(source),
-                          comment=comment or None)
+        return EvaluateIn.model_validate({"version": _version(version), "level": level or None,
+                                          "source": source or None, "comment": comment or None})
 
     return _act(request, session, visitor, case_id, Action.EVALUATE, build,
                 {"level": level, "source": source, "comment": comment})

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.deps import SessionDep
-from app.entrustments import attachments, service
+from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
 from app.errors import InvalidInput
 from app.helpers import visits
-from app.models import AssistanceCategory, AttachmentKind, Channel, Helper, VisitReason
+from app.models import AssistanceCategory, Channel, Helper, VisitReason
 from app.web import helper_texts as texts
 from app.web import lookups
 from app.web.forms import invalid_from, read_photos
@@ -30,7 +30,6 @@ Text = Annotated[str, Form()]
 PhotosIn = Annotated[list[UploadFile | str], File()]
 
 CHANNELS = [(c.value, f"{texts.CHANNEL_LABELS[c]}委托") for c in (Channel.PHONE, Channel.VISIT, Channel.PAPER)]
-PAPER_FORM = "纸质委托书照片（见附件）"
 
 
 def _helper(visitor: Visitor) -> Helper:
@@ -77,26 +76,19 @@ def register(
         if channel not in {value for value, _ in CHANNELS}:
             raise InvalidInput("channel", "请选择委托方式：电话、上门或纸质委托书。")
         forms = read_photos(photos)
-        if channel == Channel.PAPER.value and not forms:
-            raise InvalidInput("photos", "纸质委托书要拍照上传，作为委托人的委托手续。")
-        reference = authorisation_ref.strip() or (PAPER_FORM if forms else "")
         try:
             data = SubmitIn.model_validate({
                 "village_code": village.code, "matter_code": matter_code, "resident_name": resident_name,
                 "contact_phone": contact_phone, "description": description, "channel": channel,
                 "resident_id_number": resident_id_number or None, "beneficiary_name": beneficiary_name or None,
-                "beneficiary_relation": beneficiary_relation or None, "authorisation_ref": reference or None,
+                "beneficiary_relation": beneficiary_relation or None, "authorisation_ref": authorisation_ref or None,
                 "remark": remark or None,
             })
         except ValidationError as exc:
             raise invalid_from(exc) from None
         with session.begin_nested():
-            case = service.submit(session, actor, data)
-            for _, photo in forms:
-                attachments.store(session, case, photo, kind=AttachmentKind.AUTHORISATION, uploaded_by=actor,
-                                  material_name="委托书")
-            if visit is not None:
-                visits.link_entrustment(session, actor, visit, case)
+            case = service.submit(session, actor, data, photos=[("委托书", photo) for _, photo in forms],
+                                  visit_id=visit)
     except InvalidInput as exc:
         return _register_page(request, session, visitor, visit_id=visit, values=values,
                               errors={exc.field: exc.message})

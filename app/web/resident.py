@@ -15,7 +15,7 @@ from app.entrustments import attachments, service
 from app.entrustments.schemas import EvaluateIn, RequestTerminationIn, SubmitIn, SupplementIn
 from app.entrustments.workflow import Action, allowed_actions
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import AssistanceCategory, AttachmentKind, Channel, RatingLevel, RatingSource
+from app.models import AssistanceCategory, Channel, RatingLevel, RatingSource
 from app.web import lookups
 from app.web import resident_texts as texts
 from app.web.forms import invalid_from, read_photos
@@ -98,9 +98,6 @@ def entrust_submit(
               "for_whom": "family" if family else "self", "beneficiary_name": beneficiary_name,
               "beneficiary_relation": beneficiary_relation, "consent": consent}
     try:
-        if family and not (beneficiary_name.strip() and beneficiary_relation.strip()):
-            field = "beneficiary_relation" if beneficiary_name.strip() else "beneficiary_name"
-            raise InvalidInput(field, "帮家里人办，请填写家里人的姓名，并选择他（她）和您的关系。")
         if consent != "yes":
             raise InvalidInput("consent", "请先读一下“个人信息使用”的说明，同意的话在方框里打勾。")
         chosen = read_photos(photos)
@@ -108,6 +105,7 @@ def entrust_submit(
             data = SubmitIn.model_validate({
                 "village_code": village_code, "matter_code": matter_code, "resident_name": resident_name,
                 "contact_phone": contact_phone, "description": description, "channel": Channel.WECHAT,
+                "for_family": family,
                 "beneficiary_name": beneficiary_name if family else None,
                 "beneficiary_relation": beneficiary_relation if family else None,
                 "resident_openid": visitor.openid, "authorisation_ref": "微信页面确认委托并同意使用个人信息",
@@ -115,9 +113,7 @@ def entrust_submit(
         except ValidationError as exc:
             raise invalid_from(exc) from None
         with session.begin_nested():
-            case = service.submit(session, actor, data)
-            for _, photo in chosen:
-                attachments.store(session, case, photo, kind=AttachmentKind.MATERIAL, uploaded_by=actor)
+            case = service.submit(session, actor, data, photos=chosen)
     except InvalidInput as exc:
         return _entrust_page(request, session, visitor, village_code=village_code, category=None,
                              matter_code=matter_code, values=values, errors={exc.field: exc.message})
@@ -167,18 +163,12 @@ def supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_
     actor = as_resident(visitor)
     try:
         chosen = read_photos(photos, names=photo_for)
-        if not chosen and not note.strip():
-            raise InvalidInput("photos", "请至少拍一张材料的照片，或者写一句说明（例如：材料备好了，请上门来取）。")
-        materials = list(dict.fromkeys(name for name, _ in chosen if name))
         try:
-            data = SupplementIn(materials=materials, note=note or None)
+            data = SupplementIn(note=note or None)
         except ValidationError as exc:
             raise invalid_from(exc) from None
         with session.begin_nested():
-            case = service.transition(session, actor, case_id, Action.SUPPLEMENT, data)
-            for name, photo in chosen:
-                attachments.store(session, case, photo, kind=AttachmentKind.MATERIAL, uploaded_by=actor,
-                                  material_name=name)
+            service.transition(session, actor, case_id, Action.SUPPLEMENT, data, photos=chosen)
     except InvalidInput as exc:
         return _case_page(request, session, visitor, case_id, values={"note": note},
                           errors={exc.field: exc.message})
@@ -205,11 +195,9 @@ def cancel(request: Request, session: SessionDep, visitor: VisitorDep, case_id: 
     try:
         if reason not in CANCEL_REASONS:
             raise InvalidInput("reason", "请选一个取消的原因。")
-        if confirmed != "yes":
-            raise InvalidInput("confirmed", "请在“我确认取消这件委托”前面的方框里打勾，再点“确认取消”。")
         text = f"{reason}：{detail.strip()}" if detail.strip() else reason
         try:
-            data = RequestTerminationIn(reason=text, confirmed=True)
+            data = RequestTerminationIn(reason=text, confirmed=confirmed == "yes")
         except ValidationError as exc:
             raise invalid_from(exc) from None
         with session.begin_nested():

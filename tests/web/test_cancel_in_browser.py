@@ -57,7 +57,7 @@ def test_the_resident_cancels_and_the_helper_hands_the_papers_back(browser: Brow
         re.compile("^委托人.+在微信里申请取消，原因：自己去办$"))
     expect(first.locator("input[name=handover_receiver]")).to_have_value("李秀英")
     first.get_by_role("button", name="终止办理").click()
-    expect(wang.locator(".notice-error")).to_contain_text("请勾选或写下交还给委托人的材料")
+    expect(wang.locator(".notice-error")).to_contain_text("请写明交还给委托人的材料")
     db.expire_all()
     assert db.get(Entrustment, case_id).status is EntrustmentStatus.SUBMITTED  # type: ignore[union-attr]
     db.commit()

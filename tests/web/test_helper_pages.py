@@ -308,7 +308,7 @@ def test_terminating_is_refused_without_the_authorisation_or_the_hand_over(helpe
     assert unauthorised.status_code == 422 and "委托人授权证明" in unauthorised.text
     nothing_handed = act(helper, case, "terminate", authorisation_evidence="委托人微信申请取消",
                          handover_receiver="李秀英", extra="  ")
-    assert nothing_handed.status_code == 422 and "请勾选或写下交还给委托人的材料" in nothing_handed.text
+    assert nothing_handed.status_code == 422 and "请写明交还给委托人的材料" in nothing_handed.text
     nobody = act(helper, case, "terminate", authorisation_evidence="委托人微信申请取消", handover_receiver="",
                  handed=["居民身份证"])
     assert nobody.status_code == 422 and "材料接收人" in nobody.text

@@ -1,0 +1,179 @@
+"""The entrustments' scheduled sweeps (DESIGN §4, §6): deadline warnings and the escalation ladder,
+evaluation reminders and auto-archive, and the weekly digest of each area's cases. Every message has
+a dedupe key naming its occasion, so running a sweep twice, or in two workers at once, writes each
+message once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app import clock
+from app.auth.actor import WORKER
+from app.calendar.service import WorkCalendar
+from app.config import get_settings
+from app.entrustments import service
+from app.entrustments.schemas import ArchiveIn
+from app.entrustments.workflow import HANDLING, OPEN, Action
+from app.errors import AppError
+from app.models import Entrustment, EntrustmentStatus, Evaluation, Helper, OutboxMessage, Region, RegionLevel
+from app.notifications.outbox import Kind, enqueue
+from app.notifications.sweeps import SweepReport
+from app.notifications.task_force import members_on_wechat, tell_task_force
+
+CLOCK_LABELS = {"acceptance": "受理时限", "processing": "办理时限", "progress": "进度反馈", "rectification": "整改时限"}
+EVALUATION_REMINDER_AFTER = timedelta(days=2)
+TOWNSHIP_AFTER_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True)
+class Deadline:
+    case: Entrustment
+    clock: str
+    due: date
+    total_days: int
+
+
+def case_payload(case: Entrustment, clock_name: str, due: date) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "matter": case.matter.name,
+        "village": case.village.name,
+        "resident_name": case.resident_name,
+        "helper_name": case.helper.name if case.helper else None,
+        "clock": CLOCK_LABELS[clock_name],
+        "deadline": due.isoformat(),
+    }
+
+
+def tell_township(session: Session, township_id: int | None, key: str, payload: dict[str, Any],
+                  entrustment_id: int | None) -> int:
+    return len(tell_task_force(session, Kind.TOWNSHIP_ESCALATION, township_id, key, payload, entrustment_id))
+
+
+def _secretary(session: Session, village_id: int) -> Helper | None:
+    return session.scalar(select(Helper).where(Helper.village_id == village_id, Helper.is_secretary.is_(True),
+                                               Helper.active.is_(True)).order_by(Helper.id).limit(1))
+
+
+def _deadlines(session: Session) -> Iterable[Deadline]:
+    cases = session.scalars(
+        select(Entrustment)
+        .options(joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper))
+        .where(Entrustment.status.in_(OPEN))
+    ).unique().all()
+    for case in cases:
+        if case.status is EntrustmentStatus.SUBMITTED and case.acceptance_due_on:
+            yield Deadline(case, "acceptance", case.acceptance_due_on, case.matter.acceptance_days)
+        if case.status in HANDLING and case.due_on:
+            yield Deadline(case, "processing", case.due_on, case.time_limit_days)
+        if case.status in HANDLING and case.progress_due_on:
+            yield Deadline(case, "progress", case.progress_due_on, case.matter.progress_interval_days)
+
+
+def deadline_ladder(session: Session, today: date, report: SweepReport) -> None:
+    calendar = WorkCalendar.load(session)
+    for item in _deadlines(session):
+        case = item.case
+        key = f"{case.id}:{item.clock}:{item.due.isoformat()}"
+        payload = case_payload(case, item.clock, item.due)
+        helper = case.helper
+        if today <= item.due:
+            remaining = calendar.working_days_between(today, item.due)
+            # Warn at 80 % of the clock: when at most a fifth of its working days remain.
+            if helper is not None and remaining * 5 <= item.total_days and enqueue(
+                    session, Kind.HELPER_DEADLINE_WARNING, dedupe_key=f"warn:{key}", recipient_kind="helper",
+                    recipient_id=helper.id, recipient_openid=helper.openid, payload=payload, entrustment_id=case.id):
+                report.warnings += 1
+            continue
+        if helper is not None and enqueue(
+                session, Kind.HELPER_OVERDUE, dedupe_key=f"overdue:{key}", recipient_kind="helper",
+                recipient_id=helper.id, recipient_openid=helper.openid, payload=payload, entrustment_id=case.id):
+            report.overdue += 1
+        secretary = _secretary(session, case.village_id)
+        if secretary is not None and secretary.id != case.helper_id and enqueue(
+                session, Kind.SECRETARY_ESCALATION, dedupe_key=f"secretary:{key}", recipient_kind="secretary",
+                recipient_id=secretary.id, recipient_openid=secretary.openid, payload=payload,
+                entrustment_id=case.id):
+            report.escalations += 1
+        if calendar.working_days_between(item.due, today) >= TOWNSHIP_AFTER_WORKING_DAYS:
+            report.escalations += tell_township(session, case.village.parent_id, f"township:{key}", payload,
+                                                case.id)
+
+
+def remind_and_archive(session: Session, today: date, report: SweepReport) -> None:
+    """Completed cases: remind the resident to rate after two days, archive after the settings' days."""
+    now = clock.now()
+    done = session.scalars(
+        select(Entrustment)
+        .options(joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper),
+                 joinedload(Entrustment.resident))
+        .where(Entrustment.status.in_([EntrustmentStatus.COMPLETED, EntrustmentStatus.EVALUATED]))
+    ).unique().all()
+    archive_after = timedelta(days=get_settings().archive_after_days)
+    for case in done:
+        assert case.completed_at is not None
+        if case.status is EntrustmentStatus.COMPLETED and now - case.completed_at >= EVALUATION_REMINDER_AFTER:
+            payload = {"number": case.number, "matter": case.matter.name,
+                       "helper_name": case.helper.name if case.helper else None,
+                       "completed_at": case.completed_at.isoformat()}
+            if enqueue(session, Kind.RESIDENT_EVALUATION_REMINDER, dedupe_key=f"evaluation_reminder:{case.id}",
+                       recipient_kind="resident", recipient_id=case.resident_id,
+                       recipient_openid=case.resident.openid, payload=payload, entrustment_id=case.id):
+                report.reminders += 1
+        if now - case.completed_at >= archive_after:
+            try:
+                service.transition(session, WORKER, case.id, Action.ARCHIVE, ArchiveIn())
+                report.archived += 1
+            except AppError:
+                continue
+
+
+def _area_counts(session: Session, region: Region, today: date) -> dict[str, int]:
+    in_area = Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(region.path)))
+    open_count = session.scalar(select(func.count()).select_from(Entrustment)
+                                .where(in_area, Entrustment.status.in_(OPEN))) or 0
+    overdue = session.scalar(select(func.count()).select_from(Entrustment).where(
+        in_area, Entrustment.status.in_(HANDLING), Entrustment.due_on < today)) or 0
+    week_start = today - timedelta(days=7)
+    bad = session.scalar(select(func.count()).select_from(Evaluation).join(Entrustment).where(
+        in_area, Evaluation.level.in_(["不满意", "非常不满意"]),
+        Evaluation.created_at >= clock.now() - timedelta(days=7))) or 0
+    return {"open": open_count, "overdue": overdue, "bad": bad, "since": week_start.toordinal()}
+
+
+def _already_written(session: Session, dedupe_key: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
+def weekly_digests(session: Session, today: date, report: SweepReport) -> None:
+    """The plan's weekly check: each township task force, and each village secretary for the village.
+    The figures are counted only for whoever has not had this week's digest yet."""
+    week = "{}-W{:02d}".format(*today.isocalendar()[:2])
+    townships = session.scalars(select(Region).where(Region.level == RegionLevel.TOWNSHIP)).all()
+    for township in townships:
+        members = [m for m in members_on_wechat(session, township.id)
+                   if not _already_written(session, f"weekly:{week}:staff:{m.id}")]
+        if not members:
+            continue
+        payload = {"area": township.name, **_area_counts(session, township, today)}
+        for member in members:
+            if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:staff:{member.id}",
+                       recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
+                       payload=payload):
+                report.digests += 1
+    secretaries = session.scalars(select(Helper).options(joinedload(Helper.village)).where(
+        Helper.is_secretary.is_(True), Helper.active.is_(True), Helper.openid.is_not(None))).all()
+    for secretary in secretaries:
+        key = f"weekly:{week}:secretary:{secretary.id}"
+        if _already_written(session, key):
+            continue
+        payload = {"area": secretary.village.name, **_area_counts(session, secretary.village, today)}
+        if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=key, recipient_kind="secretary",
+                   recipient_id=secretary.id, recipient_openid=secretary.openid, payload=payload):
+            report.digests += 1
