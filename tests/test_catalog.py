@@ -13,7 +13,7 @@ from app.matters.catalog import (
     CATEGORY_SLUGS,
     KIND_SLUGS,
     UNDECIDED_CODE,
-    CatalogError,
+    MatterCatalogError,
     load_catalog,
     sync_catalog,
 )
@@ -223,7 +223,7 @@ def test_duplicate_code_is_refused_naming_the_code(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     _edit(path, 'code = "linshi-qita"', 'code = "linshi-zhengwu"')
 
-    with pytest.raises(CatalogError) as raised:
+    with pytest.raises(MatterCatalogError) as raised:
         load_catalog(path)
 
     assert "linshi-zhengwu" in str(raised.value)
@@ -234,7 +234,7 @@ def test_unknown_category_is_refused_naming_the_code_and_the_field(tmp_path: Pat
     path = _copy(tmp_path)
     _edit_entry(path, "yiliao-zhengwu", 'category = "医疗救助"', 'category = "看病救助"')
 
-    with pytest.raises(CatalogError) as raised:
+    with pytest.raises(MatterCatalogError) as raised:
         load_catalog(path)
 
     message = str(raised.value)
@@ -247,7 +247,7 @@ def test_unknown_service_kind_is_refused(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     _edit_entry(path, "jiuye-qita", 'service_kind = "其他"', 'service_kind = "别的"')
 
-    with pytest.raises(CatalogError, match=r"jiuye-qita .*service_kind"):
+    with pytest.raises(MatterCatalogError, match=r"jiuye-qita .*service_kind"):
         load_catalog(path)
 
 
@@ -255,7 +255,7 @@ def test_real_matter_without_materials_is_refused(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     _edit_entry(path, "zaihai-qita", '  { name = "受灾情况照片或说明"', '  # { name = "受灾情况照片或说明"')
 
-    with pytest.raises(CatalogError, match=r"zaihai-qita .*materials"):
+    with pytest.raises(MatterCatalogError, match=r"zaihai-qita .*materials"):
         load_catalog(path)
 
 
@@ -263,7 +263,7 @@ def test_time_limit_below_one_working_day_is_refused(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     _edit_entry(path, "zhufang-zhengwu", "time_limit_days = 30", "time_limit_days = 0")
 
-    with pytest.raises(CatalogError, match=r"zhufang-zhengwu .*time_limit_days"):
+    with pytest.raises(MatterCatalogError, match=r"zhufang-zhengwu .*time_limit_days"):
         load_catalog(path)
 
 
@@ -271,7 +271,7 @@ def test_code_that_contradicts_its_category_is_refused(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     _edit(path, 'code = "jiaoyu-qita"', 'code = "zhufang-qita-2"')
 
-    with pytest.raises(CatalogError, match=r"zhufang-qita-2 .*jiaoyu-qita"):
+    with pytest.raises(MatterCatalogError, match=r"zhufang-qita-2 .*jiaoyu-qita"):
         load_catalog(path)
 
 
@@ -279,7 +279,7 @@ def test_file_without_the_undecided_matter_is_refused(tmp_path: Path) -> None:
     catalog_text = CATALOG_PATH.read_text(encoding="utf-8")
     path = _copy(tmp_path, catalog_text[: catalog_text.index('[[matters]]\ncode = "undecided"')])
 
-    with pytest.raises(CatalogError, match=UNDECIDED_CODE):
+    with pytest.raises(MatterCatalogError, match=UNDECIDED_CODE):
         load_catalog(path)
 
 
@@ -288,7 +288,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     _edit(path, 'code = "linshi-qita"', 'code = "linshi-zhengwu"')
     _edit_entry(path, "yiliao-zhengwu", 'category = "医疗救助"', 'category = "看病救助"')
 
-    with pytest.raises(CatalogError) as raised:
+    with pytest.raises(MatterCatalogError) as raised:
         load_catalog(path)
 
     message = str(raised.value)
@@ -299,7 +299,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_broken_toml_is_refused_with_the_file_name(tmp_path: Path) -> None:
     path = _copy(tmp_path, 'version = "2026.1"\n[[matters\n')
 
-    with pytest.raises(CatalogError, match="catalog.toml"):
+    with pytest.raises(MatterCatalogError, match="catalog.toml"):
         load_catalog(path)
 
 
@@ -308,7 +308,7 @@ def test_sync_refuses_a_malformed_file_and_leaves_the_table_alone(db: Session, t
     path = _copy(tmp_path)
     _edit(path, 'code = "linshi-qita"', 'code = "linshi-zhengwu"')
 
-    with pytest.raises(CatalogError):
+    with pytest.raises(MatterCatalogError):
         sync_catalog(db, path)
 
     assert all(matter.active for matter in _matters(db).values())

@@ -7,7 +7,6 @@ the file can fix everything in one pass.
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AssistanceCategory, Matter, ServiceKind
+from app.tomlfiles import TomlFileError, read_toml
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 
@@ -49,8 +49,8 @@ MATERIAL_FORMS: tuple[str, ...] = get_args(MaterialForm)
 AtLeastOne = Annotated[int, Field(strict=True, ge=1)]
 
 
-class CatalogError(ValueError):
-    """The catalog file cannot be used; the message says what to fix, in Chinese."""
+class MatterCatalogError(TomlFileError):
+    """The matter catalog cannot be used; the message says what to fix, in Chinese."""
 
 
 class Material(BaseModel):
@@ -103,21 +103,16 @@ class SyncResult:
 
 
 def load_catalog(path: Path | None = None) -> CatalogFile:
-    """Read and check the catalog file; raises ``CatalogError`` listing every problem found."""
+    """Read and check the catalog file; raises ``MatterCatalogError`` listing every problem found."""
     path = path or CATALOG_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CatalogError(f"找不到事项目录文件：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"事项目录文件 {path.name} 格式有误：{exc}") from exc
+    raw = read_toml(path, "事项目录文件", MatterCatalogError)
     try:
         head = _CatalogHead.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError(_report(path, [_describe(error, "文件") for error in exc.errors()])) from exc
+        raise MatterCatalogError(_report(path, [_describe(error, "文件") for error in exc.errors()])) from exc
     entries, problems = _validate_entries(head.matters)
     if problems:
-        raise CatalogError(_report(path, problems))
+        raise MatterCatalogError(_report(path, problems))
     return CatalogFile(version=head.version, matters=entries)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.clock import CHINA, now
 from app.config import Settings, get_settings
 from app.notifications.outbox import Kind
+from app.tomlfiles import TomlFileError, read_toml
 
 DEMO_CATALOG = Path(__file__).with_name("templates.toml")
 
@@ -61,8 +61,8 @@ class Catalog(BaseModel):
         return sorted(name for name in self.kinds if name not in known)
 
 
-class CatalogError(ValueError):
-    pass
+class CatalogError(TomlFileError):
+    """The template catalog cannot be used."""
 
 
 def catalog_path(settings: Settings | None = None) -> Path:
@@ -72,11 +72,9 @@ def catalog_path(settings: Settings | None = None) -> Path:
 
 @lru_cache
 def _load(path: str, mtime: float) -> Catalog:
+    data = read_toml(Path(path), "模板目录", CatalogError)
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         return Catalog.model_validate(data)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogError(f"模板目录 {path} 无法读取：{exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -7,7 +7,6 @@ reload updates names and stations in place and keeps the ids that helpers and ca
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Region, RegionLevel
+from app.tomlfiles import TomlFileError, read_toml
 
 REGION_TREE_PATH = Path(__file__).with_name("dianjiang.toml")
 
@@ -24,7 +24,7 @@ Name = Annotated[str, Field(min_length=1, max_length=64)]
 Phone = Annotated[str | None, Field(max_length=20)]
 
 
-class RegionTreeError(ValueError):
+class RegionTreeError(TomlFileError):
     """The region file cannot be used; the message says what to fix, in Chinese."""
 
 
@@ -70,12 +70,7 @@ class RegionTreeFile(BaseModel):
 def read_region_tree(path: Path | None = None) -> RegionTreeFile:
     """Read and check the region file; raises ``RegionTreeError`` listing every problem found."""
     path = path or REGION_TREE_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RegionTreeError(f"找不到区划文件：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RegionTreeError(f"区划文件 {path.name} 格式有误：{exc}") from exc
+    raw = read_toml(path, "区划文件", RegionTreeError)
     try:
         tree = RegionTreeFile.model_validate(raw)
     except ValidationError as exc:
