@@ -294,7 +294,8 @@ def test_supplying_materials_keeps_the_time_the_case_was_entrusted(db: Session, 
     service.transition(db, helper_actor(helper), case.id, Action.REQUEST_SUPPLEMENT,
                        RequestSupplementIn(missing_materials=["户口簿复印件"]))
     at("2026-11-30T09:00")
-    service.transition(db, resident_actor(world["resident"]), case.id, Action.SUPPLEMENT, SupplementIn(materials=["户口簿复印件"]))
+    service.transition(db, resident_actor(world["resident"]), case.id, Action.SUPPLEMENT,
+                       SupplementIn(materials=["户口簿复印件"]))
     assert case.status is EntrustmentStatus.SUBMITTED and case.submitted_at == entrusted
 
 

@@ -220,8 +220,6 @@ FIELD_LABELS: dict[str, str] = {
     "confirmed": "委托人确认",
     "authorisation_evidence": "委托人授权证明",
     "handover_receiver": "材料接收人",
-    "source": "请选择委托人是在电话里还是当面给的评价。",
-    "level": "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。",
     "handover_materials": "移交的材料",
     "helper_id": "帮办代办员",
 }
@@ -243,6 +241,8 @@ def allowed_actions(status: S | None, flagged: bool = False) -> list[Action]:
 # Where "请填写「…」" does not say what to do.
 REQUIRED_MESSAGES: dict[str, str] = {
     "missing_materials": "请写明缺少的材料，一次全部列出来。",
+    "source": "请选择委托人是在电话里还是当面给的评价。",
+    "level": "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。",
     "confirmed": "终止办理需要委托人明确确认：请先和委托人确认，他（她）明确要求终止后再勾选确认。",
     "source": "请选择委托人是在电话里还是当面给的评价。",
     "level": "请选一个评价：非常满意、满意、基本满意、不满意或非常不满意。",
