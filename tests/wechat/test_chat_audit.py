@@ -1,0 +1,37 @@
+"""What a resident does in the chat is audited like any other channel's write: the use case records it,
+naming the chat as the channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEntry
+from tests.wechat.chat import Phone, Village, build_world, chat_client, entrustments
+
+
+@pytest.fixture
+def world(db: Session, at: Callable[[str], None]) -> Village:
+    at("2026-11-27T09:00")
+    return build_world(db)
+
+
+@pytest.fixture
+def phone(db: Session, world: Village, wechat_settings: Callable[..., None]) -> Iterator[Phone]:
+    with chat_client() as client:
+        yield Phone(client)
+
+
+def test_an_entrustment_made_in_the_chat_is_audited_as_the_chats(db: Session, phone: Phone) -> None:
+    phone.follows("village:500231001001")
+    for answer in ("1", "3", "1", "家里没钱看病", "李明", "13800138000", "1"):
+        phone.says(answer)
+    (case,) = entrustments()
+    db.expire_all()
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.entrustment_id == case.id)).all()
+    assert [(e.via, e.action, e.status_before, e.status_after, e.actor_kind) for e in entries] == [
+        ("chat", "submit", None, "submitted", "resident")]
+    assert entries[0].reference == phone.openid
