@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit
 from app.auth.actor import Actor, ActorKind
-from app.entrustments import service
-from app.entrustments.workflow import OPEN, STATUS_LABELS
+from app.entrustments import events, notices, service
+from app.entrustments.workflow import OPEN, STATUS_LABELS, EventKind
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentEvent
 from app.notifications.outbox import Kind
 from app.notifications.task_force import tell_task_force
 
-EVENT_KIND = "reassignment_requested"
 MAX_REASON = 500
 
 
@@ -30,17 +29,12 @@ def request_reassignment(session: Session, actor: Actor, entrustment_id: int, re
         raise InvalidInput("reason", "请写明为什么要改派，例如：帮办员生病住院、联系不上。")
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason", f"原因请不要超过 {MAX_REASON} 个字。")
-    event = EntrustmentEvent(
-        entrustment_id=case.id, kind=EVENT_KIND, from_status=case.status.value, to_status=case.status.value,
-        actor_kind=actor.primary_kind, actor_id=actor.helper_id, actor_name=actor.name,
-        details={"reason": reason, "helper_id": case.helper_id}, created_at=clock.now(),
-    )
-    session.add(event)
-    session.flush()
-    assert case.village.parent_id is not None
-    payload = {"number": case.number, "matter": case.matter.name, "village": case.village.name,
-               "resident_name": case.resident_name, "helper_name": case.helper.name if case.helper else None,
-               "secretary_name": actor.name, "reason": reason, "requested_at": event.created_at.isoformat()}
+    event = events.record(session, case, EventKind.REASSIGNMENT_REQUESTED, actor, from_status=case.status,
+                          details={"reason": reason, "helper_id": case.helper_id})
+    audit.record(session, actor, EventKind.REASSIGNMENT_REQUESTED.value, object_id=case.id,
+                 status_before=case.status.value, status_after=case.status.value)
+    values = notices.payload(case, secretary_name=actor.name, reason=reason,
+                             requested_at=event.created_at.isoformat())
     tell_task_force(session, Kind.TOWNSHIP_REASSIGNMENT_REQUESTED, case.village.parent_id,
-                    f"{case.id}:{event.id}", payload, case.id)
+                    f"{case.id}:{event.id}", values, case.id)
     return event

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from app.entrustments.workflow import Action
+from app.entrustments.workflow import Action, EventKind
 from app.helpers.workbench import Clock
 from app.models import Channel, Entrustment, EntrustmentEvent, OutboxMessage, OutboxStatus, VisitReason
 from app.web.forms import PHOTO_LIMITS as PHOTO_LIMITS
@@ -107,7 +107,7 @@ QUEUE_DONE = {"call": "电话任务已完成，已从待办里去掉。"}
 
 def termination_evidence(events: Sequence[EntrustmentEvent]) -> str:
     """The resident's request to stop, as the authorisation a termination records (prefilled, editable)."""
-    asked = [e for e in events if e.kind == "request_termination"]
+    asked = [e for e in events if e.kind == EventKind.REQUEST_TERMINATION]
     if not asked:
         return ""
     last = asked[-1]
@@ -124,42 +124,42 @@ def _day(iso: object) -> str:
 def event_line(event: EntrustmentEvent) -> str:
     details = event.details or {}
     who = event.actor_name or "系统"
-    kind = event.kind
-    if kind == "submit":
+    kind = EventKind(event.kind)
+    if kind is EventKind.SUBMIT:
         channel = {c.value: label for c, label in CHANNEL_LABELS.items()}.get(str(details.get("channel")), "")
         verb = "代为登记" if event.actor_kind == "helper" else "提交"
         return f"{who}{verb}委托（{channel}）"
-    if kind == "route":
+    if kind is EventKind.ROUTE:
         return f"分派：{details.get('reason', '')}"
-    if kind == "accept":
+    if kind is EventKind.ACCEPT:
         return f"{who}受理，办结期限 {_day(details.get('due_on'))}"
-    if kind == "request_supplement":
+    if kind is EventKind.REQUEST_SUPPLEMENT:
         return f"{who}一次性告知补正：{'、'.join(details.get('missing_materials') or [])}"
-    if kind == "supplement":
+    if kind is EventKind.SUPPLEMENT:
         supplied = "、".join(details.get("materials") or []) or "（未列材料）"
         note = f"；说明：{details['note']}" if details.get("note") else ""
         return f"{who}补交材料：{supplied}{note}"
-    if kind == "decline":
+    if kind is EventKind.DECLINE:
         return f"{who}不予受理：{details.get('reason', '')}"
-    if kind == "forward_to_window":
+    if kind is EventKind.FORWARD_TO_WINDOW:
         return f"{who}送件到{details.get('window_name', '')}（{_day(details.get('forwarded_on'))}）"
-    if kind == "note_progress":
+    if kind is EventKind.NOTE_PROGRESS:
         return f"{who}反馈进展：{details.get('text', '')}"
-    if kind == "complete":
+    if kind is EventKind.COMPLETE:
         return f"{who}办结：{details.get('result', '')}"
-    if kind == "evaluate":
+    if kind is EventKind.EVALUATE:
         source = {"resident": "委托人本人", "phone": "电话，帮办员代登记", "visit": "上门，帮办员代登记"}
         return f"评价：{details.get('level', '')}（{source.get(details.get('source', ''), '')}）"
-    if kind == "request_termination":
+    if kind is EventKind.REQUEST_TERMINATION:
         return f"{who}申请终止：{details.get('reason', '')}"
-    if kind == "terminate":
+    if kind is EventKind.TERMINATE:
         materials = "、".join(details.get("handover_materials") or [])
         return f"{who}终止办理，材料（{materials}）交还{details.get('handover_receiver', '')}"
-    if kind == "reassign":
+    if kind is EventKind.REASSIGN:
         return f"{who}改派：{details.get('reason', '')}"
-    if kind == "reassignment_requested":
+    if kind is EventKind.REASSIGNMENT_REQUESTED:
         return f"{who}申请乡镇改派：{details.get('reason', '')}"
-    if kind == "archive":
+    if kind is EventKind.ARCHIVE:
         return "归档"
     return kind
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.entrustments.effects import RECTIFICATION_WORKING_DAYS
-from app.entrustments.workflow import OPEN, Action
+from app.entrustments.workflow import OPEN, Action, EventKind
 from app.helpers.workbench import clock_of
 from app.models import (
     AssistanceCategory,
@@ -171,7 +171,7 @@ def refusal(action: Action, case: Entrustment, evaluation: Evaluation | None) ->
 
 def supplement_note(events: Sequence[EntrustmentEvent]) -> str | None:
     """What the helper added to the one-time list of missing materials, if anything."""
-    asked = [e for e in events if e.kind == "request_supplement"]
+    asked = [e for e in events if e.kind == EventKind.REQUEST_SUPPLEMENT]
     note = (asked[-1].details or {}).get("note") if asked else None
     return note if isinstance(note, str) and note.strip() else None
 
@@ -179,37 +179,37 @@ def supplement_note(events: Sequence[EntrustmentEvent]) -> str | None:
 def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
     """One line of the timeline in the resident's words; internal events are left out."""
     details = event.details or {}
-    kind = event.kind
-    if kind == "submit":
+    kind = EventKind(event.kind)
+    if kind is EventKind.SUBMIT:
         return "您提交了委托" if details.get("channel") == "wechat" else "帮办员为您登记了委托"
-    if kind == "route":
+    if kind is EventKind.ROUTE:
         return "已交给本村（社区）帮办员" if details.get("helper_id") else "已交给乡镇（街道）工作专班安排"
-    if kind == "accept":
+    if kind is EventKind.ACCEPT:
         due = details.get("due_on")
         return f"帮办员受理了，承诺{day(date.fromisoformat(due))}前办结" if due else "帮办员受理了"
-    if kind == "request_supplement":
+    if kind is EventKind.REQUEST_SUPPLEMENT:
         note = f"（说明：{details['note']}）" if details.get("note") else ""
         return "帮办员告诉您还缺：" + "、".join(details.get("missing_materials") or []) + note
-    if kind == "supplement":
+    if kind is EventKind.SUPPLEMENT:
         return "补交了材料" + (f"：{'、'.join(details['materials'])}" if details.get("materials") else "")
-    if kind == "decline":
+    if kind is EventKind.DECLINE:
         return f"不予受理：{details.get('reason', '')}"
-    if kind == "forward_to_window":
+    if kind is EventKind.FORWARD_TO_WINDOW:
         return f"帮办员把材料送到了{details.get('window_name', '乡镇（街道）窗口')}"
-    if kind == "note_progress":
+    if kind is EventKind.NOTE_PROGRESS:
         return f"进展：{details.get('text', '')}"
-    if kind == "complete":
+    if kind is EventKind.COMPLETE:
         return f"办好了：{details.get('result', '')}"
-    if kind == "evaluate":
+    if kind is EventKind.EVALUATE:
         by = "" if details.get("source") == "resident" else "（帮办员代为登记）"
         return f"评价：{details.get('level', '')}{by}"
-    if kind == "request_termination":
+    if kind is EventKind.REQUEST_TERMINATION:
         return f"申请取消：{details.get('reason', '')}"
-    if kind == "terminate":
+    if kind is EventKind.TERMINATE:
         return f"已终止办理，材料已交还给{details.get('handover_receiver', '您')}"
-    if kind == "reassign":
+    if kind is EventKind.REASSIGN:
         return "改由另一位帮办员办理"
-    if kind == "archive":
+    if kind is EventKind.ARCHIVE:
         return "已存档"
     return None
 
