@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from app import clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
+from app.entrustments import clocks
 from app.entrustments.workflow import OPEN
 from app.models import Entrustment, EntrustmentStatus
 
@@ -39,26 +40,24 @@ class QueueItem:
     progress_late: bool
 
 
+# What a case without a running clock waits for.
+WAITING = {
+    EntrustmentStatus.AWAITING_SUPPLEMENT: "等委托人补材料，暂停计时",
+    EntrustmentStatus.COMPLETED: "已办结，等委托人评价",
+}
+
+
 def clock_of(case: Entrustment, today: date | None = None) -> Clock:
     today = today or clock.today()
-    due: date | None
-    if case.status is EntrustmentStatus.SUBMITTED:
-        label, due = "受理期限", case.acceptance_due_on
-    elif case.status in (EntrustmentStatus.ACCEPTED, EntrustmentStatus.IN_PROGRESS):
-        label, due = "办结期限", case.due_on
-    elif case.status is EntrustmentStatus.AWAITING_SUPPLEMENT:
-        label, due = "等委托人补材料，暂停计时", None
-    elif case.status is EntrustmentStatus.COMPLETED:
-        label, due = "已办结，等委托人评价", None
-    else:
-        label, due = "", None
-    overdue = (today - due).days if due is not None and due < today else 0
-    return Clock(label=label, due=due, overdue_days=overdue)
+    running = clocks.main_clock(case)
+    if running is None:
+        return Clock(label=WAITING.get(case.status, ""), due=None, overdue_days=0)
+    overdue = (today - running.due).days if running.due < today else 0
+    return Clock(label=running.label, due=running.due, overdue_days=overdue)
 
 
 def _progress_late(case: Entrustment, today: date) -> bool:
-    return case.status in (EntrustmentStatus.ACCEPTED, EntrustmentStatus.IN_PROGRESS) and \
-        case.progress_due_on is not None and case.progress_due_on < today
+    return any(c.name is clocks.Running.PROGRESS and c.due < today for c in clocks.running(case))
 
 
 def sort_key(item: QueueItem) -> tuple[int, int, date, int]:
