@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth.scope import within
 from app.models import Region, RegionLevel
-from app.regions.repository import children, descendant_filter, get_by_code
+from app.regions.repository import by_code, children
 from app.regions.tree import REGION_TREE_PATH, RegionTreeError, load_region_tree, read_region_tree
 
 COUNTY_CODE = "500231000000"
@@ -24,7 +25,7 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def _region(db: Session, code: str) -> Region:
-    region = get_by_code(db, code)
+    region = by_code(db, code)
     assert region is not None, code
     return region
 
@@ -119,15 +120,15 @@ def test_reloading_an_edited_file_updates_in_place(db: Session, tmp_path: Path) 
     assert village.service_station == "东街社区党群服务中心"
 
 
-def test_descendant_filter_scopes_to_a_township(db: Session) -> None:
+def test_within_a_township_is_the_township_and_its_villages(db: Session) -> None:
     load_region_tree(db)
     township = _region(db, "500231109000")
 
-    scoped = db.scalars(select(Region).where(descendant_filter(township))).all()
+    scoped = db.scalars(select(Region).where(within(township.path))).all()
 
     assert {region.code for region in scoped} == {township.code} | {v.code for v in children(db, township)}
     county = _region(db, COUNTY_CODE)
-    everything = db.scalar(select(func.count()).select_from(Region).where(descendant_filter(county)))
+    everything = db.scalar(select(func.count()).select_from(Region).where(within(county.path)))
     assert everything == db.scalar(select(func.count()).select_from(Region))
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import ROLE_KINDS, Actor
 from app.errors import InvalidInput, NotAuthenticated
-from app.models import ApiKey, Helper, Region, Role
+from app.models import ApiKey, Helper, Role
+from app.regions import repository as regions
 
 KEY_PREFIX = "bb_"
 
@@ -28,7 +29,7 @@ def create_key(session: Session, *, name: str, role: str, area_code: str | None 
         raise InvalidInput("role", f"角色只能是：{choices}") from None
     region_id = None
     if area_code:
-        region = session.scalar(select(Region).where(Region.code == area_code))
+        region = regions.by_code(session, area_code)
         if region is None:
             raise InvalidInput("area", f"找不到区域编码「{area_code}」")
         region_id = region.id

@@ -1,4 +1,5 @@
-"""Area scoping: the one function every query for cases goes through (DESIGN §3 rule 6, §8)."""
+"""Area scoping: the one place that decides which regions, and so which cases and helpers, a query may
+reach (DESIGN §3 rule 6, §8). Repositories take the clauses made here; none filters by area itself."""
 
 from __future__ import annotations
 
@@ -23,6 +24,22 @@ def area_path(session: Session, actor: Actor) -> str | None:
     return None
 
 
+def within(region_path: str) -> ColumnElement[bool]:
+    """Regions at or below the region with this path: a path lists the ancestors' ids, then the row's own."""
+    return Region.path.startswith(region_path)
+
+
+def entrustments_within(region_path: str) -> ColumnElement[bool]:
+    """Cases of the villages at or below the region with this path."""
+    return Entrustment.village_id.in_(select(Region.id).where(within(region_path)))
+
+
+def region_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The regions an actor may see: their area and what lies below it, or all of them."""
+    path = area_path(session, actor)
+    return true() if path is None else within(path)
+
+
 def entrustment_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
     """Residents see their own cases; helpers and secretaries their village's; staff their area's."""
     if ActorKind.RESIDENT in actor.kinds:
@@ -34,7 +51,7 @@ def entrustment_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
     path = area_path(session, actor)
     if path is None:
         return true()
-    in_area = Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(path)))
+    in_area = entrustments_within(path)
     if actor.helper_id is not None:
         # A helper also sees what the township reassigned to them from a neighbouring village.
         return or_(in_area, Entrustment.helper_id == actor.helper_id)

@@ -10,10 +10,11 @@ from app import clock
 from app.auth.actor import Actor, ActorKind
 from app.entrustments import service as entrustments
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.models import Complaint, ComplaintStatus, Region, RegionLevel, Resident
+from app.models import Complaint, ComplaintStatus, Region, Resident
 from app.notifications.outbox import Kind
 from app.notifications.task_force import tell_task_force
 from app.privacy import normalize_phone, phone_is_valid
+from app.regions import repository as regions
 
 MAX_TEXT = 1000
 
@@ -48,8 +49,8 @@ def file_complaint(session: Session, actor: Actor, *, text: str, name: str, phon
     if case is not None:
         village = case.village
     else:
-        found = session.scalar(select(Region).where(Region.code == (village_code or "")))
-        if found is None or found.level is not RegionLevel.VILLAGE:
+        found = regions.village_by_code(session, village_code)
+        if found is None:
             raise InvalidInput("village_code", "请先选择您所在的村（社区），投诉会交给所属乡镇（街道）的工作专班。")
         village = found
     assert village.parent_id is not None

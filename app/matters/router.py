@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from app.auth.deps import ApiActor, SessionDep
+from app.matters import repository
 from app.matters.schemas import MatterOut
-from app.models import AssistanceCategory, Matter
+from app.models import AssistanceCategory
 
 router = APIRouter(prefix="/api/v1/matters", tags=["matters"])
 
@@ -13,13 +13,10 @@ router = APIRouter(prefix="/api/v1/matters", tags=["matters"])
 @router.get("", operation_id="list_matters", response_model=list[MatterOut])
 def list_matters(session: SessionDep, actor: ApiActor,
                  category: AssistanceCategory | None = None) -> list[MatterOut]:
-    query = select(Matter).where(Matter.active.is_(True)).order_by(Matter.sort_order, Matter.code)
-    if category is not None:
-        query = query.where(Matter.category == category)
     return [
         MatterOut(code=m.code, name=m.name, category=m.category.value, service_kind=m.service_kind.value,
                   conditions=m.conditions, materials=m.materials, steps=m.steps,
                   time_limit_days=m.time_limit_days, lead_department=m.lead_department,
                   co_departments=m.co_departments, catalog_version=m.catalog_version)
-        for m in session.scalars(query)
+        for m in repository.active(session, category)
     ]

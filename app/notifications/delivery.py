@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.models import Entrustment, OutboxMessage, OutboxStatus, Region
+from app.auth.scope import entrustments_within
+from app.models import Entrustment, OutboxMessage, OutboxStatus
 from app.notifications.calls import open_call_task
 from app.notifications.wording import REASONS
 
@@ -47,5 +48,5 @@ def failed_in_area(session: Session, area_path: str | None, limit: int = 200) ->
              .order_by(OutboxMessage.id.desc()).limit(limit))
     if area_path is not None:
         query = query.join(Entrustment, OutboxMessage.entrustment_id == Entrustment.id).where(
-            Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(area_path))))
+            entrustments_within(area_path))
     return session.scalars(query).all()

@@ -1,15 +1,31 @@
-"""Queries on the region tree."""
+"""Queries on the region tree. Which regions an actor may see is decided in ``app.auth.scope``."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Helper, Region, RegionLevel
 
 
-def get_by_code(session: Session, code: str) -> Region | None:
-    return session.scalar(select(Region).where(Region.code == code))
+def by_code(session: Session, code: str | None, level: RegionLevel | None = None) -> Region | None:
+    """The region with this code, if it is of ``level`` when one is given. No code finds nothing."""
+    if not code:
+        return None
+    region = session.scalar(select(Region).where(Region.code == code))
+    return region if region is not None and (level is None or region.level is level) else None
+
+
+def village_by_code(session: Session, code: str | None) -> Region | None:
+    return by_code(session, code, RegionLevel.VILLAGE)
+
+
+def by_id(session: Session, region_id: int | None) -> Region | None:
+    return session.get(Region, region_id) if region_id is not None else None
+
+
+def townships(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).where(Region.level == RegionLevel.TOWNSHIP).order_by(Region.code)))
 
 
 def children(session: Session, region: Region) -> list[Region]:
@@ -17,13 +33,15 @@ def children(session: Session, region: Region) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.parent_id == region.id).order_by(Region.code)))
 
 
-def descendant_filter(region: Region) -> ColumnElement[bool]:
-    """Matches ``region`` and everything below it: paths hold the ancestor ids, ending in the row's own."""
-    return Region.path.startswith(region.path)
-
-
-def village_by_code(session: Session, code: str) -> Region | None:
-    return session.scalar(select(Region).where(Region.code == code, Region.level == RegionLevel.VILLAGE))
+def listing(session: Session, *, level: RegionLevel | None = None,
+            parent_code: str | None = None) -> list[tuple[Region, str | None]]:
+    """Regions in code order, each with its parent's code."""
+    parent = aliased(Region)
+    query = (select(Region, parent.code).outerjoin(parent, Region.parent_id == parent.id)
+             .where(Region.level == level if level is not None else true()).order_by(Region.code))
+    if parent_code is not None:
+        query = query.where(parent.code == parent_code)
+    return [(region, parent_of) for region, parent_of in session.execute(query).all()]
 
 
 def villages_with_townships(session: Session) -> list[tuple[Region, Region | None]]:

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput
 from app.models import Region, RegionLevel, StaffMember
 from app.privacy import normalize_phone, phone_is_valid
+from app.regions import repository as regions
 
 
 def add_member(session: Session, *, name: str, area_code: str, phone: str | None = None,
                title: str | None = None, openid: str | None = None) -> StaffMember:
-    region = session.scalar(select(Region).where(Region.code == area_code))
+    region = regions.by_code(session, area_code)
     if region is None or region.level is RegionLevel.VILLAGE:
         raise InvalidInput("area", f"「{area_code}」不是乡镇（街道）或县的区域编码。")
     if not name.strip() or len(name) > 32:

@@ -13,10 +13,11 @@ from app.auth.deps import SessionDep
 from app.entrustments import attachments, reassignment, service
 from app.entrustments.workflow import OPEN
 from app.errors import InvalidInput
+from app.evaluations import repository as evaluations
 from app.helpers import workbench
 from app.notifications import delivery
+from app.regions import repository as regions
 from app.web import helper_texts as texts
-from app.web import lookups
 from app.web.helper import case_for_staff
 from app.web.identity import FormChecked, Visitor, VisitorDep, as_secretary
 from app.web.pages import PageRoute, render, see_other
@@ -35,7 +36,7 @@ def village_cases(request: Request, session: SessionDep, visitor: VisitorDep, sh
     shown = open_items if show != "all" else items
     audit.read(session, actor, "entrustment", None, ids=[i.case.id for i in shown])
     return render(request, "secretary/index.html", title="本村（社区）办件", secretary=visitor.helper,
-                  village=lookups.region_by_id(session, actor.area_id), items=shown, show=show, texts=texts,
+                  village=regions.by_id(session, actor.area_id), items=shown, show=show, texts=texts,
                   open_count=len(open_items), overdue_count=sum(1 for i in open_items if i.clock.overdue),
                   total=len(items))
 
@@ -47,7 +48,7 @@ def _case_page(request: Request, session: Session, visitor: Visitor, case_id: in
     audit.read(session, actor, "entrustment", case.id)
     return render(request, "secretary/case.html", status=422 if errors else 200, title=f"办件 {case.number}",
                   case=case, texts=texts, clock=workbench.clock_of(case), timeline=service.timeline(session, case),
-                  photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
+                  photos=attachments.for_case(session, case), evaluation=evaluations.for_case(session, case.id),
                   deliveries=delivery.for_case(session, case.id), can_request=case.status in OPEN,
                   done=texts.REASSIGNMENT_DONE if done else None,
                   values=values or {}, errors=errors or {})
