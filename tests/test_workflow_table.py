@@ -194,3 +194,9 @@ def test_one_rule_per_action_so_its_schema_and_notices_hold_from_every_status() 
 def test_a_bad_rating_alone_tells_the_helper() -> None:
     (notice,) = rule_for(A.EVALUATE).notices
     assert notice.when == "rectification_due_on" and notice.once
+
+
+def test_every_action_is_an_event_kind_of_its_own_name() -> None:
+    from app.entrustments.workflow import EventKind
+
+    assert {action.value for action in Action} <= {kind.value for kind in EventKind}
