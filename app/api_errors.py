@@ -12,8 +12,10 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
+from app.auth.actor import Via
 from app.body_limit import BodyLimit
 from app.errors import AppError
+from app.refusals import audit_refusal
 from app.validation import invalid_input
 
 log = logging.getLogger("bangban.api")
@@ -31,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(BodyLimit, prefix="/api/", limit=API_MAX_BODY_BYTES, refuse=_refuse_large_body)
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        audit_refusal(request, exc, Via.API)
         return JSONResponse(exc.as_json(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# What a refusal names for the audit log (``app.refusals``), never shown to the caller.
+AUDIT_ONLY = frozenset({"object_type", "object_id"})
+
 
 class AppError(Exception):
     status = 400
@@ -21,7 +24,8 @@ class AppError(Exception):
         self.extra = extra
 
     def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.extra}
+        return {"code": self.code, "message": self.message,
+                **{k: v for k, v in self.extra.items() if k not in AUDIT_ONLY}}
 
 
 class NotAuthenticated(AppError):

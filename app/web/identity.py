@@ -13,6 +13,7 @@ from app.auth.actor import Actor, ActorKind, Via
 from app.auth.deps import SessionDep
 from app.errors import Forbidden
 from app.models import Helper, Resident, Role
+from app.refusals import remember_actor
 from app.web.pages import LoginRequired, came_from
 from app.web.session import SESSION_COOKIE, read_session
 
@@ -38,7 +39,9 @@ def current_visitor(request: Request, session: SessionDep) -> Visitor:
     request.state.csrf = page.csrf
     resident = session.scalar(select(Resident).where(Resident.openid == page.openid))
     helper = session.scalar(select(Helper).where(Helper.openid == page.openid))
-    return Visitor(openid=page.openid, resident=resident, helper=helper)
+    visitor = Visitor(openid=page.openid, resident=resident, helper=helper)
+    remember_actor(request, as_helper(visitor) if helper is not None and helper.active else as_resident(visitor))
+    return visitor
 
 
 VisitorDep = Annotated[Visitor, Depends(current_visitor)]

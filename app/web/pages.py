@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,14 +20,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.types import Receive, Scope, Send
 
 from app import clock
+from app.auth.actor import Via
 from app.config import get_settings
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
 from app.errors import AppError, NotFound
 from app.privacy import mask_phone
+from app.refusals import audit_refusal, is_refusal
 from app.validation import invalid_input
 from app.web import session as page_session
 
@@ -143,6 +148,20 @@ def error_page(request: Request, error: AppError) -> HTMLResponse:
 PageHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
+class RecordedFirst(Response):
+    """``page``, sent once ``record`` has run. FastAPI sends a route's response after the request's session is
+    closed, and only then may the record's own transaction begin: on SQLite it would wait on the write lock."""
+
+    def __init__(self, page: Response, record: Callable[[], None]) -> None:
+        self.__dict__.update(page.__dict__)
+        self._page = page
+        self._record = record
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await run_in_threadpool(self._record)
+        await self._page(scope, receive, send)
+
+
 class PageRoute(APIRoute):
     def get_route_handler(self) -> PageHandler:
         handler = super().get_route_handler()
@@ -153,6 +172,8 @@ class PageRoute(APIRoute):
             except LoginRequired as exc:
                 return login_redirect(exc.next_path)
             except AppError as exc:
+                if is_refusal(exc):
+                    return RecordedFirst(error_page(request, exc), partial(audit_refusal, request, exc, Via.H5))
                 return error_page(request, exc)
             except RequestValidationError as exc:
                 return error_page(request, invalid_input(exc.errors()))

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.auth.deps import SessionDep
 from app.entrustments import attachments, reassignment, service
 from app.entrustments.workflow import OPEN
@@ -34,7 +33,6 @@ def village_cases(request: Request, session: SessionDep, visitor: VisitorDep, sh
     items = workbench.decorate(cases)
     open_items = sorted((i for i in items if i.case.status in OPEN), key=workbench.sort_key)
     shown = open_items if show != "all" else items
-    audit.read(session, actor, "entrustment", None, ids=[i.case.id for i in shown])
     return render(request, "secretary/index.html", title="本村（社区）办件", secretary=visitor.helper,
                   village=regions.by_id(session, actor.area_id), items=shown, show=show, texts=texts,
                   open_count=len(open_items), overdue_count=sum(1 for i in open_items if i.clock.overdue),
@@ -45,7 +43,6 @@ def _case_page(request: Request, session: Session, visitor: Visitor, case_id: in
                values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Response:
     actor = as_secretary(visitor)
     case = case_for_staff(session, actor, case_id)
-    audit.read(session, actor, "entrustment", case.id)
     return render(request, "secretary/case.html", status=422 if errors else 200, title=f"办件 {case.number}",
                   case=case, texts=texts, clock=workbench.clock_of(case), timeline=service.timeline(session, case),
                   photos=attachments.for_case(session, case), evaluation=evaluations.for_case(session, case.id),
