@@ -16,8 +16,9 @@ def _registrars() -> list[Registrar]:
 
     # -- command groups --
     from app.wechat.cli import register as wechat_commands
+    from app.worker import register as worker_commands
 
-    return [commands.register, wechat_commands, chat_commands, notification_commands]
+    return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app import api_errors
 from app.chat.registry import register_handlers as register_chat_handlers
 from app.config import get_settings
+from app.entrustments.notifications_router import router as case_notifications_router
 from app.entrustments.router import router as entrustments_router
 from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
@@ -34,7 +35,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     api_errors.install(app)
-    for api_router in (regions_router, matters_router, helpers_router, entrustments_router, notifications_router):
+    for api_router in (regions_router, matters_router, helpers_router, entrustments_router, case_notifications_router,
+                       notifications_router):
         app.include_router(api_router)
     # -- routers --
     install_pages(app)

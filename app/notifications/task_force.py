@@ -5,6 +5,7 @@ list rather than vanishing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -34,3 +35,12 @@ def tell_task_force(session: Session, kind: Kind, township_id: int | None, key: 
         for recipient_kind, recipient_id, openid in recipients
     ]
     return [row for row in rows if row is not None]
+
+
+def members_on_wechat(session: Session, township_id: int | None) -> Sequence[StaffMember]:
+    """The township's active task force members who can receive WeChat messages."""
+    if township_id is None:
+        return []
+    return session.scalars(select(StaffMember).where(StaffMember.region_id == township_id,
+                                                     StaffMember.active.is_(True),
+                                                     StaffMember.openid.is_not(None))).all()

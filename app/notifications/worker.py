@@ -274,10 +274,13 @@ class Dispatcher:
 
 
 class Worker:
-    """``bangban worker``: sweeps and sends until told to stop."""
+    """``bangban worker``: runs the sweeps it is given (``app.worker`` puts them together) and sends
+    until told to stop."""
 
-    def __init__(self, dispatcher: Dispatcher, *, interval: float, sweep_every: float = 60.0) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, sweep: Callable[[Session], object], interval: float,
+                 sweep_every: float = 60.0) -> None:
         self.dispatcher = dispatcher
+        self.sweep = sweep
         self.interval = interval
         self.sweep_every = sweep_every
         self.stopping = threading.Event()
@@ -299,15 +302,13 @@ class Worker:
             log.warning(warning)
 
     def run(self) -> None:
-        from app.notifications.sweeps import run_sweeps
-
         last_sweep = 0.0
         self._warn_about_the_calendar()
         while not self.stopping.is_set():
             if time.monotonic() - last_sweep >= self.sweep_every:
                 try:
                     with unit_of_work() as session:
-                        run_sweeps(session)
+                        self.sweep(session)
                 except Exception:
                     log.exception("sweep failed; it runs again next time")
                 last_sweep = time.monotonic()

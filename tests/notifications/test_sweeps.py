@@ -12,7 +12,7 @@ from app.entrustments import service
 from app.entrustments.schemas import AcceptIn, CompleteIn, EvaluateIn
 from app.entrustments.workflow import Action
 from app.models import EntrustmentStatus, OutboxMessage, StaffMember
-from app.notifications.sweeps import run_sweeps
+from app.worker import run_sweeps
 from tests.factories import china_time, create_helper, helper_actor, resident_actor
 from tests.notifications.world import World, make_world, submit
 

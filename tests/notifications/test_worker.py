@@ -179,9 +179,8 @@ def test_a_failing_pass_does_not_end_the_worker(sandbox_server: SandboxServer, s
     from app.notifications.worker import PassReport, Worker
 
     monkeypatch.setattr(worker_module, "ERROR_PAUSE_SECONDS", 0.0)
-    monkeypatch.setattr("app.notifications.sweeps.run_sweeps", lambda session: None)
     passes: list[str] = []
-    loop = Worker(dispatcher(sandbox_server.base_url), interval=0.0, sweep_every=3600)
+    loop = Worker(dispatcher(sandbox_server.base_url), sweep=lambda session: None, interval=0.0, sweep_every=3600)
 
     def flaky_pass() -> PassReport:
         passes.append("pass")
