@@ -51,12 +51,6 @@ def mask_phone(value: str | None) -> str:
     return value[:-4] + "****" if len(value) > 4 else "****"
 
 
-def mask_id_number(value: str | None) -> str:
-    if not value:
-        return ""
-    return f"{value[:6]}********{value[-4:]}"
-
-
 @lru_cache
 def _fernet(data_key: str) -> Fernet:
     digest = hashlib.sha256(b"bangban-data-encryption:" + data_key.encode()).digest()

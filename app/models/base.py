@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
@@ -76,5 +75,3 @@ def str_enum(enum_class: type[enum.Enum], length: int = 32) -> Enum:
         validate_strings=True,
     )
 
-
-JSONDict = dict[str, Any]
