@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, db
 from app.auth.actor import Actor, ActorKind, Via
+from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from app.models import AuditEntry, AuditOutcome
 
 log = logging.getLogger("bangban.audit")
@@ -20,12 +21,21 @@ _AUDITED_READERS = frozenset({ActorKind.STAFF, ActorKind.PLATFORM, ActorKind.HEL
 
 ANONYMOUS = "anonymous"
 KEY_REFERENCE_CHARS = 6  # enough to tell probes apart, far too few to use
+_MAX_ID = 2**31 - 1  # a number past the id columns' range names nothing that exists
 
 
 def _who(actor: Actor) -> dict[str, Any]:
     return {"actor": actor.label[:96], "actor_kind": actor.primary_kind,
             "actor_id": actor.helper_id if actor.helper_id is not None else actor.resident_id,
             "api_key_id": actor.api_key_id, "reference": actor.openid}
+
+
+def as_id(raw: object) -> int | None:
+    try:
+        value = int(str(raw))
+    except ValueError:
+        return None
+    return value if 0 < value <= _MAX_ID else None
 
 
 def _case_of(object_type: str, object_id: int | None, entrustment_id: int | None) -> int | None:
@@ -62,6 +72,7 @@ def refused(actor: Actor | None, action: str, *, object_type: str, object_id: in
     ``reference`` names an actor that could not be resolved (a key's first characters, never the key).
     A failure here is logged, never raised: the refusal itself must still reach the caller.
     """
+    object_id = None if object_id is None else as_id(object_id)
     who = _who(actor) if actor is not None else {"actor": ANONYMOUS, "actor_kind": ANONYMOUS, "actor_id": None,
                                                   "api_key_id": None, "reference": None}
     if reference is not None:
@@ -74,3 +85,22 @@ def refused(actor: Actor | None, action: str, *, object_type: str, object_id: in
             session.add(entry)
     except Exception:
         log.exception("could not audit a refused %s on %s %s", action, object_type, object_id)
+
+
+def is_refusal(exc: AppError) -> bool:
+    return isinstance(exc, NotAuthenticated | Forbidden | NotFound)
+
+
+def refused_error(actor: Actor | None, action: str, exc: AppError, *, via: Via, object_type: str | None = None,
+                  object_id: int | None = None, reference: str | None = None) -> None:
+    """What a channel's error renderer calls: a 401, 403 or 404 on a scoped object is a refused attempt. The
+    object is the one the error names (``object_type``/``object_id`` in its extra), else the one given."""
+    if not is_refusal(exc):
+        return
+    if exc.extra.get("object_type"):
+        raw = exc.extra.get("object_id")
+        object_type, object_id = str(exc.extra["object_type"]), None if raw is None else as_id(raw)
+    if object_type is None:
+        return
+    refused(actor, action, object_type=object_type, object_id=object_id, status=exc.status, reason=exc.message,
+            via=via, reference=reference)

@@ -1,4 +1,4 @@
-"""Refused attempts on scoped objects go to the audit log, whichever channel rendered the refusal.
+"""Refused attempts on scoped objects through the HTTP channels (the API and the pages) go to the audit log.
 
 The object is the one the error names (``object_type``/``object_id`` in ``AppError.extra``), else the one
 the route's path names. The actor is the one the channel resolved for the request (``request.state.actor``);
@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from app import audit
 from app.auth.actor import Actor, Via
-from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
+from app.errors import AppError, NotAuthenticated
 
 PATH_OBJECTS = {
     "entrustment_id": "entrustment",
@@ -20,32 +20,16 @@ PATH_OBJECTS = {
     "complaint_id": "complaint",
     "call_id": "call_task",
 }
-_MAX_ID = 2**31 - 1  # an id past the column's range names nothing that exists
-
-
-def is_refusal(exc: AppError) -> bool:
-    return isinstance(exc, NotAuthenticated | Forbidden | NotFound)
 
 
 def remember_actor(request: Request, actor: Actor) -> None:
     request.state.actor = actor
 
 
-def _id(raw: object) -> int | None:
-    try:
-        value = int(str(raw))
-    except ValueError:
-        return None
-    return value if 0 < value <= _MAX_ID else None
-
-
-def _object(request: Request, exc: AppError) -> tuple[str | None, int | None]:
-    if exc.extra.get("object_type"):
-        raw = exc.extra.get("object_id")
-        return str(exc.extra["object_type"]), None if raw is None else _id(raw)
+def _path_object(request: Request) -> tuple[str | None, int | None]:
     for name, object_type in PATH_OBJECTS.items():
         if name in request.path_params:
-            return object_type, _id(request.path_params[name])
+            return object_type, audit.as_id(request.path_params[name])
     return None, None
 
 
@@ -65,9 +49,7 @@ def _action(request: Request) -> str:
 
 def audit_refusal(request: Request, exc: AppError, via: Via) -> None:
     """Record a 401, 403 or 404 on a scoped object, and any API call with a key that is not valid."""
-    if not is_refusal(exc):
-        return
-    object_type, object_id = _object(request, exc)
+    object_type, object_id = _path_object(request)
     actor: Actor | None = getattr(request.state, "actor", None)
     reference = None
     if actor is None and via is Via.API and isinstance(exc, NotAuthenticated):
@@ -75,7 +57,5 @@ def audit_refusal(request: Request, exc: AppError, via: Via) -> None:
         if key is not None:
             reference = key[:audit.KEY_REFERENCE_CHARS]
             object_type = object_type or "api_key"
-    if object_type is None:
-        return
-    audit.refused(actor, _action(request), object_type=object_type, object_id=object_id, status=exc.status,
-                  reason=exc.message, via=via, reference=reference)
+    audit.refused_error(actor, _action(request), exc, via=via, object_type=object_type, object_id=object_id,
+                        reference=reference)

@@ -24,14 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.types import Receive, Scope, Send
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Via
 from app.config import get_settings
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
 from app.errors import AppError, NotFound
 from app.privacy import mask_phone
-from app.refusals import audit_refusal, is_refusal
+from app.refusals import audit_refusal
 from app.validation import invalid_input
 from app.web import session as page_session
 
@@ -172,7 +172,7 @@ class PageRoute(APIRoute):
             except LoginRequired as exc:
                 return login_redirect(exc.next_path)
             except AppError as exc:
-                if is_refusal(exc):
+                if audit.is_refusal(exc):
                     return RecordedFirst(error_page(request, exc), partial(audit_refusal, request, exc, Via.H5))
                 return error_page(request, exc)
             except RequestValidationError as exc:
