@@ -58,8 +58,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _apikey(args: argparse.Namespace) -> int:
-    from app.auth.apikeys import create_key
     from app.db import unit_of_work
+    from app.staff.apikeys import create_key
 
     with unit_of_work() as session:
         row, plain = create_key(session, name=args.name, role=args.role, area_code=args.area,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import ROLE_KINDS, Actor, ActorKind, Via
-from app.auth.apikeys import _hash
+from app.auth.apikeys import hash_key
 from app.entrustments import service
 from app.entrustments.schemas import (
     AcceptIn,
@@ -123,8 +123,8 @@ def _task_forces(session: Session) -> int:
 
 def _api_keys(session: Session) -> None:
     for key, (name, role) in DEMO_API_KEYS.items():
-        if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == _hash(key))) is None:
-            session.add(ApiKey(name=name, role=role, key_hash=_hash(key)))
+        if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(key))) is None:
+            session.add(ApiKey(name=name, role=role, key_hash=hash_key(key)))
     session.flush()
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.auth.actor import ROLE_KINDS, Actor, ActorKind
-from app.auth.apikeys import create_key
 from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
 from app.models import (
@@ -24,6 +23,7 @@ from app.models import (
     Role,
     ServiceKind,
 )
+from app.staff.apikeys import create_key
 
 _seq = itertools.count(1)
 
