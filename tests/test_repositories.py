@@ -38,8 +38,6 @@ def test_a_withdrawn_matter_cannot_be_chosen_by_its_code(db: Session) -> None:
 
 def test_area_filtering_is_written_only_in_auth_scope() -> None:
     root = Path(app.__file__).parent
-    # The sweeps are being moved by another change; it switches to scope.entrustments_within there.
-    pending = {"entrustments/sweeps.py", "notifications/sweeps.py"}
     writers = {str(path.relative_to(root)) for path in root.rglob("*.py")
                if "Region.path" in path.read_text(encoding="utf-8")}
-    assert writers - pending == {"auth/scope.py"}
+    assert writers == {"auth/scope.py"}

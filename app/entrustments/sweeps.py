@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app import clock
 from app.auth.actor import WORKER
+from app.auth.scope import entrustments_within
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
 from app.entrustments import service
@@ -135,7 +136,7 @@ def remind_and_archive(session: Session, today: date, report: SweepReport) -> No
 
 
 def _area_counts(session: Session, region: Region, today: date) -> dict[str, int]:
-    in_area = Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(region.path)))
+    in_area = entrustments_within(region.path)
     open_count = session.scalar(select(func.count()).select_from(Entrustment)
                                 .where(in_area, Entrustment.status.in_(OPEN))) or 0
     overdue = session.scalar(select(func.count()).select_from(Entrustment).where(
