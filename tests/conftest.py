@@ -1,6 +1,12 @@
-"""Test database: the schema is built by running the migrations, every table is emptied after
-each test. ``BANGBAN_TEST_DATABASE_URL`` picks the backend (SQLite file by default); each xdist
-worker gets a database of its own."""
+"""Test database: the schema is built by running the migrations. ``BANGBAN_TEST_DATABASE_URL`` picks the
+backend (SQLite file by default); each xdist worker gets a database of its own.
+
+Each test runs inside one transaction on one connection, rolled back at its end: the ``db`` session and
+every session the code under test opens in this process (``app.db.unit_of_work``, so the API's and the
+pages' request sessions, the callback, an in-process worker pass, the CLI's ``main``) join it, and their
+commits only release savepoints. Tests marked ``committed`` really commit, and every table is emptied
+afterwards instead: those whose data must be read by another connection — a live server
+(``tests.live.serve``), a worker process, threads writing at the same time."""
 
 from __future__ import annotations
 
@@ -10,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 TEST_ENV = {
     "BANGBAN_ENV": "demo",
@@ -25,6 +31,37 @@ TEST_ENV = {
     "BANGBAN_WECHAT_ENCRYPT_MODE": "plaintext",
     "BANGBAN_PUBLIC_BASE_URL": "http://testserver",
 }
+
+COMMITTED = "committed"
+# Fixtures that put the app where the test's connection is not: a live server in a thread of its own
+# (the pages' ``site``, the API's ``base_url``) or worker processes.
+LIVE_FIXTURES = frozenset({"site", "base_url", "start_worker"})
+# Tests whose code runs sessions in several threads at once, which one connection cannot serve: the
+# worker's pass sends on a thread pool and finishes each message in its own transaction; two sweeps, and
+# four token clients, race on purpose. (A new test says so with ``@pytest.mark.committed``.)
+CONCURRENT_TESTS = (
+    "tests/notifications/test_worker.py::",
+    "tests/notifications/test_delivery.py::",
+    "tests/notifications/test_sweeps.py::test_two_sweeps_at_once_write_each_reminder_once",
+    "tests/wechat/test_client.py::test_concurrent_clients_wait_for_the_one_refresher",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{COMMITTED}: the test's writes are really committed (a live server, another process or concurrent "
+        "threads read them) and every table is emptied afterwards; without it the test's transaction is "
+        "rolled back. Implied by postgres_only, by the fixtures " + ", ".join(sorted(LIVE_FIXTURES))
+        + " and for the tests listed in tests/conftest.py's CONCURRENT_TESTS.",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (item.get_closest_marker("postgres_only") or LIVE_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or item.nodeid.startswith(CONCURRENT_TESTS)):
+            item.add_marker(COMMITTED)
 
 
 def _admin_execute(base: str, *statements: str) -> None:
@@ -61,6 +98,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
     config.attributes["database_url"] = url
     command.upgrade(config, "head")
     yield url
+    for engine in _TEST_ENGINES.values():
+        engine.dispose()
+    _TEST_ENGINES.clear()
     if scratch is not None:
         from app.db import engine_for
 
@@ -68,20 +108,41 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
         _admin_execute(base, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
-_TEST_ENGINES: dict[str, Engine] = {}
+_TEST_ENGINES: dict[tuple[str, str], Engine] = {}
 
 
 def _sqlite_test_engine(url: str) -> Engine:
-    """pysqlite's own transaction handling: reads run outside a transaction, writes wait their turn."""
-    if url not in _TEST_ENGINES:
+    """For committed tests: pysqlite's own transaction handling, so reads run outside a transaction and
+    writes wait their turn."""
+    if (url, COMMITTED) not in _TEST_ENGINES:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
-        _TEST_ENGINES[url] = engine
-    return _TEST_ENGINES[url]
+        _TEST_ENGINES[(url, COMMITTED)] = engine
+    return _TEST_ENGINES[(url, COMMITTED)]
+
+
+def _sqlite_rollback_engine(url: str) -> Engine:
+    """For rolled-back tests: SQLAlchemy, not pysqlite, begins the transaction, so SAVEPOINT works (the
+    pysqlite recipe of SQLAlchemy's SQLite dialect docs). A plain, deferred BEGIN: unlike the app's
+    BEGIN IMMEDIATE it takes the write lock only at the first write, and nobody else writes here."""
+    if (url, "rollback") not in _TEST_ENGINES:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        _TEST_ENGINES[(url, "rollback")] = engine
+    return _TEST_ENGINES[(url, "rollback")]
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +151,37 @@ def is_postgres(database_url: str) -> bool:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Session]:
-    """A session on the test database; whatever the test wrote is removed afterwards."""
+def db(request: pytest.FixtureRequest, database_url: str) -> Iterator[Session]:
+    """A session on the test database; whatever the test wrote is gone afterwards (see the module's doc)."""
+    if request.node.get_closest_marker(COMMITTED):
+        yield from _committed_session(database_url)
+    else:
+        yield from _rolled_back_session(database_url)
+
+
+def _rolled_back_session(database_url: str) -> Iterator[Session]:
+    """The "joining a Session into an external transaction" recipe: the outer transaction is the test's,
+    every session in the process is bound to its connection and commits by releasing a savepoint."""
+    from app import db as app_db
+
+    engine = _sqlite_rollback_engine(database_url) if database_url.startswith("sqlite") else app_db.get_engine()
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, expire_on_commit=False, autoflush=True,
+                           join_transaction_mode="create_savepoint")
+    session = factory()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(app_db, "session_factory", lambda: factory)
+            yield session
+    finally:
+        session.close()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+def _committed_session(database_url: str) -> Iterator[Session]:
     from app.db import get_engine, session_factory
     from app.models import Base
 
