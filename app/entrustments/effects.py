@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -32,6 +32,7 @@ from app.entrustments.schemas import (
 )
 from app.entrustments.workflow import Action
 from app.errors import InvalidInput
+from app.matters import repository as matters
 from app.matters.catalog import UNDECIDED_CODE
 from app.models import (
     CallTask,
@@ -39,7 +40,6 @@ from app.models import (
     Evaluation,
     Handover,
     Helper,
-    Matter,
     ProgressNote,
     Queue,
     RatingSource,
@@ -78,9 +78,8 @@ def _accept(act: Act, data: AcceptIn) -> dict[str, Any]:
     case = act.case
     details: dict[str, Any] = {}
     if data.matter_code:
-        matter = act.session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True),
-                                                         Matter.code != UNDECIDED_CODE))
-        if matter is None:
+        matter = matters.active_by_code(act.session, data.matter_code)
+        if matter is None or matter.code == UNDECIDED_CODE:
             raise InvalidInput("matter_code", "请从事项目录中选择要办的事项。")
         details["matter_changed_from"] = case.matter.code
         case.matter = matter

@@ -21,6 +21,7 @@ from app.entrustments.routing import route
 from app.entrustments.schemas import SubmitIn
 from app.entrustments.workflow import Action, EventKind, Flag, Rule, check, rule_for
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.matters import repository as matters
 from app.models import (
     AttachmentKind,
     AuthorisationKind,
@@ -28,13 +29,12 @@ from app.models import (
     Entrustment,
     EntrustmentEvent,
     EntrustmentStatus,
-    Matter,
     Region,
-    RegionLevel,
     Resident,
     Visit,
 )
 from app.privacy import lookup_hash
+from app.regions import repository as regions
 
 STALE = "这件委托刚刚被其他人更新过，请刷新后再操作。"
 
@@ -153,12 +153,12 @@ def submit(session: Session, actor: Actor, data: SubmitIn, *, photos: Sequence[N
     """A new case: by the resident, by the county's platform, or registered by a helper with the
     signed form's photos and, after a home visit, linked to that visit — all or nothing."""
     rule = check(None, Action.SUBMIT, actor.kinds, fields=data.model_dump())
-    village = session.scalar(select(Region).where(Region.code == data.village_code))
-    if village is None or village.level is not RegionLevel.VILLAGE:
+    village = regions.village_by_code(session, data.village_code)
+    if village is None:
         raise InvalidInput("village_code", f"找不到村（社区）编码「{data.village_code}」，请核对。")
     if not region_in_scope(session, actor, village):
         raise Forbidden("不能为本人负责区域以外的村（社区）登记委托。")
-    matter = session.scalar(select(Matter).where(Matter.code == data.matter_code, Matter.active.is_(True)))
+    matter = matters.active_by_code(session, data.matter_code)
     if matter is None:
         raise InvalidInput("matter_code", f"找不到办理事项编码「{data.matter_code}」，请核对。")
     beneficiary_name, beneficiary_relation = _beneficiary(data)

@@ -11,7 +11,6 @@ from starlette.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
-from app.validation import invalid_from as invalid_from  # the pages still import it from here
 from app.web.pages import PAGE_HEADERS, came_from, templates
 
 PHOTO_LIMITS = (f"每张照片不超过 {MAX_PHOTO_BYTES // (1024 * 1024)}MB，只收 JPG、PNG、WebP 格式，"

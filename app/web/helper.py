@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.actor import Actor, ActorKind
 from app.auth.deps import SessionDep
+from app.auth.scope import entrustment_scope
 from app.entrustments import attachments, service
+from app.entrustments import repository as entrustments_repository
 from app.entrustments.schemas import (
     AcceptIn,
     CompleteIn,
@@ -29,13 +31,16 @@ from app.entrustments.schemas import (
 )
 from app.entrustments.workflow import RULES, Action, allowed_actions
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.evaluations import repository as evaluations
 from app.helpers import calls, workbench
+from app.matters import repository as matters
 from app.matters.catalog import UNDECIDED_CODE
-from app.models import Entrustment, RatingLevel
+from app.models import CallTask, Entrustment, RatingLevel
 from app.notifications import delivery
+from app.regions import repository as regions
+from app.validation import invalid_from
 from app.web import helper_texts as texts
-from app.web import lookups
-from app.web.forms import invalid_from, read_photos
+from app.web.forms import read_photos
 from app.web.identity import FormChecked, Visitor, VisitorDep, as_helper
 from app.web.pages import PageRoute, render, see_other
 
@@ -53,7 +58,7 @@ def case_for_staff(session: Session, actor: Actor, case_id: int) -> Entrustment:
     try:
         return service.get(session, actor, case_id)
     except NotFound:
-        if lookups.case_exists(session, case_id):
+        if entrustments_repository.exists(session, case_id):
             raise Forbidden("这件委托不属于您负责的村（社区），您无权查看。") from None
         raise
 
@@ -70,14 +75,20 @@ def offered_actions(case: Entrustment, actor: Actor) -> list[Action]:
     return sorted(offered, key=order.index)
 
 
+def _case_of_task(session: Session, actor: Actor, task: CallTask) -> Entrustment | None:
+    if task.entrustment_id is None:
+        return None
+    return entrustments_repository.get(session, task.entrustment_id, entrustment_scope(session, actor))
+
+
 @router.get("")
 def queue(request: Request, session: SessionDep, visitor: VisitorDep, done: str | None = None) -> Response:
     actor = as_helper(visitor)
     helper = visitor.helper
     assert helper is not None
-    tasks = [(task, lookups.case_of_task(session, actor, task)) for task in calls.open_calls(session, actor)]
+    tasks = [(task, _case_of_task(session, actor, task)) for task in calls.open_calls(session, actor)]
     return render(request, "helper/queue.html", title="帮办员工作台", helper=helper,
-                  village=lookups.region_by_id(session, helper.village_id), calls=tasks,
+                  village=regions.by_id(session, helper.village_id), calls=tasks,
                   items=workbench.queue(session, actor), texts=texts, done=texts.QUEUE_DONE.get(done or ""))
 
 
@@ -92,16 +103,16 @@ def case_page(request: Request, session: Session, visitor: Visitor, case_id: int
               errors: dict[str, str] | None = None) -> Response:
     actor = as_helper(visitor)
     case = case_for_staff(session, actor, case_id)
-    township = lookups.region_by_id(session, case.village.parent_id)
+    township = regions.by_id(session, case.village.parent_id)
     actions = offered_actions(case, actor)
     history = service.timeline(session, case)
     return render(
         request, "helper/case.html", status=422 if errors else 200, title=f"办件 {case.number}", case=case,
         texts=texts, done=texts.done_message(done, case) if done else None, actions=actions, Action=Action,
         clock=workbench.clock_of(case), timeline=history, evidence=texts.termination_evidence(history),
-        photos=attachments.for_case(session, case), evaluation=lookups.evaluation(session, case),
+        photos=attachments.for_case(session, case), evaluation=evaluations.for_case(session, case.id),
         deliveries=delivery.for_case(session, case.id), township=township,
-        matters=[m for m in lookups.matters(session) if m.code != UNDECIDED_CODE],
+        matters=[m for m in matters.active(session) if m.code != UNDECIDED_CODE],
         levels=[level.value for level in RatingLevel], today=clock.today(),
         now=clock.now().astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M"), mine=case.helper_id == actor.helper_id,
         open_action=open_action or _first_to_open(actions),

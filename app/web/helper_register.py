@@ -17,10 +17,12 @@ from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
 from app.errors import InvalidInput
 from app.helpers import visits
+from app.matters import repository as matters
 from app.models import AssistanceCategory, Channel, Helper, VisitReason
+from app.regions import repository as regions
+from app.validation import invalid_from
 from app.web import helper_texts as texts
-from app.web import lookups
-from app.web.forms import invalid_from, read_photos
+from app.web.forms import read_photos
 from app.web.identity import FormChecked, Visitor, VisitorDep, as_helper
 from app.web.pages import PageRoute, render, see_other
 
@@ -44,10 +46,10 @@ def _register_page(request: Request, session: Session, visitor: Visitor, *, visi
     visit = visits.get_visit(session, as_helper(visitor), visit_id) if visit_id else None
     defaults = {"resident_name": visit.person_name, "channel": Channel.VISIT.value} if visit else {}
     order = list(AssistanceCategory)
-    ordered = sorted(lookups.matters(session), key=lambda m: order.index(m.category))
+    ordered = sorted(matters.active(session), key=lambda m: order.index(m.category))
     grouped = [(category.value, list(items)) for category, items in groupby(ordered, key=lambda m: m.category)]
     return render(request, "helper/register.html", status=422 if errors else 200, title="登记委托",
-                  village=lookups.region_by_id(session, helper.village_id), visit=visit, channels=CHANNELS, texts=texts,
+                  village=regions.by_id(session, helper.village_id), visit=visit, channels=CHANNELS, texts=texts,
                   matters=grouped, values={**defaults, **(values or {})}, errors=errors or {})
 
 
@@ -65,7 +67,7 @@ def register(
 ) -> Response:
     actor = as_helper(visitor)
     helper = _helper(visitor)
-    village = lookups.region_by_id(session, helper.village_id)
+    village = regions.by_id(session, helper.village_id)
     assert village is not None
     values = {"channel": channel, "resident_name": resident_name, "contact_phone": contact_phone,
               "resident_id_number": resident_id_number, "beneficiary_name": beneficiary_name,

@@ -10,15 +10,20 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import ValidationError
 
 from app.auth.deps import SessionDep
+from app.auth.scope import entrustment_scope
 from app.complaints import service as complaints
 from app.entrustments import attachments, service
+from app.entrustments import repository as entrustments_repository
 from app.entrustments.schemas import EvaluateIn, RequestTerminationIn, SubmitIn, SupplementIn
 from app.entrustments.workflow import Action, allowed_actions
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import AssistanceCategory, Channel, RatingLevel, RatingSource
-from app.web import lookups
+from app.evaluations import repository as evaluations
+from app.matters import repository as matters
+from app.models import AssistanceCategory, Channel, RatingLevel, RatingSource, RegionLevel
+from app.regions import repository as regions
+from app.validation import invalid_from
 from app.web import resident_texts as texts
-from app.web.forms import invalid_from, read_photos
+from app.web.forms import read_photos
 from app.web.identity import FormChecked, VisitorDep, as_resident
 from app.web.pages import PageRoute, render, see_other
 
@@ -34,7 +39,8 @@ CANCEL_REASONS = ("不需要办了", "自己去办", "材料准备不了", "其�
 def home(request: Request, session: SessionDep, visitor: VisitorDep) -> Response:
     actor = as_resident(visitor)
     helper = visitor.helper if visitor.helper is not None and visitor.helper.active else None
-    return render(request, "resident/home.html", title="帮办代办", open_count=lookups.open_count(session, actor),
+    open_count = entrustments_repository.open_count(session, entrustment_scope(session, actor))
+    return render(request, "resident/home.html", title="帮办代办", open_count=open_count,
                   is_helper=helper is not None, is_secretary=bool(helper and helper.is_secretary))
 
 
@@ -42,11 +48,11 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep) -> Response
 def choose_village(request: Request, session: SessionDep, visitor: VisitorDep, township: str | None = None,
                    purpose: Annotated[str, Query(alias="for")] = "entrust") -> Response:
     purpose = "complain" if purpose == "complain" else "entrust"
-    chosen = lookups.township(session, township)
+    chosen = regions.by_code(session, township, RegionLevel.TOWNSHIP)
     return render(request, "resident/villages.html", title="选择村（社区）", target=f"/h5/{purpose}",
                   purpose=purpose, township=chosen,
-                  townships=[] if chosen else lookups.townships(session),
-                  villages=lookups.villages_of(session, chosen) if chosen else [])
+                  townships=[] if chosen else regions.townships(session),
+                  villages=regions.children(session, chosen) if chosen else [])
 
 
 def _category(value: str | None) -> AssistanceCategory | None:
@@ -60,19 +66,19 @@ def _entrust_page(request: Request, session: SessionDep, visitor: VisitorDep, *,
                   category: str | None, matter_code: str | None, values: dict[str, Any] | None = None,
                   errors: dict[str, str] | None = None) -> Response:
     resident = visitor.resident
-    place = lookups.village(session, village_code)
+    place = regions.village_by_code(session, village_code)
     if place is None and not village_code and resident is not None:
-        place = lookups.region_by_id(session, resident.village_id)
-    chosen = lookups.matter(session, matter_code)
+        place = regions.by_id(session, resident.village_id)
+    chosen = matters.active_by_code(session, matter_code)
     kind = chosen.category if chosen else _category(category)
     defaults = {"resident_name": resident.name if resident else "", "contact_phone": resident.phone if resident else "",
                 "for_whom": "self"}
     return render(
         request, "resident/entrust.html", status=422 if errors else 200, title="我要委托帮办",
-        village=place, township=lookups.region_by_id(session, place.parent_id) if place else None,
+        village=place, township=regions.by_id(session, place.parent_id) if place else None,
         unknown_village=bool(village_code) and place is None, category=kind,
-        categories=[(c, texts.CATEGORY_LABELS[c]) for c in lookups.categories_in_use(session)],
-        matters=lookups.matters(session, kind) if kind and not chosen else [], matter=chosen,
+        categories=[(c, texts.CATEGORY_LABELS[c]) for c in matters.categories_in_use(session)],
+        matters=matters.active(session, kind) if kind and not chosen else [], matter=chosen,
         values={**defaults, **(values or {})}, errors=errors or {}, relations=texts.RELATIONS,
         consent=texts.CONSENT, free=texts.FREE, photo_hint=texts.PHOTO_HINT, texts=texts,
     )
@@ -136,7 +142,7 @@ def _case_page(request: Request, session: SessionDep, visitor: VisitorDep, case_
     allowed = allowed_actions(case.status, flagged)
     history = service.timeline(session, case)
     events = [(e, texts.timeline_line(e, case)) for e in history]
-    evaluation = lookups.evaluation(session, case)
+    evaluation = evaluations.for_case(session, case.id)
     return render(
         request, "resident/case.html", status=422 if errors else 409 if refused else 200, title=f"办件 {case.number}",
         case=case, texts=texts, done=texts.done_message(done, case, evaluation) if done else None,
@@ -243,11 +249,11 @@ def _complain_page(request: Request, session: SessionDep, visitor: VisitorDep, *
     actor = as_resident(visitor)
     case = service.get(session, actor, case_id) if case_id is not None else None
     resident = visitor.resident
-    place = case.village if case else lookups.village(session, village_code)
+    place = case.village if case else regions.village_by_code(session, village_code)
     if place is None and not village_code and resident is not None:
-        place = lookups.region_by_id(session, resident.village_id)
+        place = regions.by_id(session, resident.village_id)
     defaults = {"name": resident.name if resident else "", "phone": resident.phone if resident else ""}
-    township = lookups.region_by_id(session, place.parent_id) if place else None
+    township = regions.by_id(session, place.parent_id) if place else None
     return render(request, "resident/complain.html", status=422 if errors else 200, title="我要投诉", case=case,
                   village=place, township=township, values={**defaults, **(values or {})}, errors=errors or {})
 
