@@ -3,7 +3,6 @@ bound, a summary of their queue whenever they write."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
@@ -13,25 +12,16 @@ from app.auth.actor import Actor, ActorKind, Via
 from app.auth.scope import entrustment_scope
 from app.chat import places, wording
 from app.config import get_settings
+from app.entrustments import clocks
 from app.entrustments import repository as cases
 from app.helpers import binding
 from app.helpers.binding import BindOutcome
-from app.models import Entrustment, EntrustmentStatus, Helper, Role
+from app.models import Helper, Role
 
 
 def _actor(helper: Helper) -> Actor:
     return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id,
                  via=Via.CHAT)
-
-
-def _clock_due(case: Entrustment) -> date | None:
-    """The deadline running now: acceptance before acceptance, processing after; none while the
-    clock is paused for missing materials."""
-    if case.status is EntrustmentStatus.SUBMITTED:
-        return case.acceptance_due_on
-    if case.status in (EntrustmentStatus.ACCEPTED, EntrustmentStatus.IN_PROGRESS):
-        return case.due_on
-    return None
 
 
 def queue_summary(session: Session, helper: Helper) -> str:
@@ -40,9 +30,10 @@ def queue_summary(session: Session, helper: Helper) -> str:
     due_today: list[str] = []
     overdue: list[str] = []
     for case in queue:
-        due = _clock_due(case)
-        if due is None:
+        running = clocks.main_clock(case)
+        if running is None:
             continue
+        due = running.due
         label = wording.helper_case(case.resident_name, wording.category_label(case.matter.category))
         if due == today:
             due_today.append(label)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Actor, ActorKind
+from app.entrustments import notices
 from app.entrustments import service as entrustments
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Complaint, ComplaintStatus, Region, Resident
@@ -59,7 +60,9 @@ def file_complaint(session: Session, actor: Actor, *, text: str, name: str, phon
                           resident_id=resident.id, text=text, status=ComplaintStatus.OPEN, created_at=clock.now())
     session.add(complaint)
     session.flush()
-    payload = {"complaint_id": complaint.id, "number": case.number if case else None, "village": village.name,
+    audit.record(session, actor, "complain", object_type="complaint", object_id=complaint.id,
+                 entrustment_id=case.id if case else None)
+    payload = {**(notices.payload(case) if case else {"village": village.name}), "complaint_id": complaint.id,
                "resident_name": name, "text": text, "created_at": complaint.created_at.isoformat()}
     tell_task_force(session, Kind.TOWNSHIP_COMPLAINT, village.parent_id, str(complaint.id), payload,
                     case.id if case else None)

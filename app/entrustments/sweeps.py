@@ -18,7 +18,7 @@ from app.auth.actor import WORKER
 from app.auth.scope import entrustments_within
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
-from app.entrustments import service
+from app.entrustments import clocks, notices, service
 from app.entrustments.schemas import ArchiveIn
 from app.entrustments.workflow import HANDLING, OPEN, Action
 from app.errors import AppError
@@ -41,15 +41,7 @@ class Deadline:
 
 
 def case_payload(case: Entrustment, clock_name: str, due: date) -> dict[str, Any]:
-    return {
-        "number": case.number,
-        "matter": case.matter.name,
-        "village": case.village.name,
-        "resident_name": case.resident_name,
-        "helper_name": case.helper.name if case.helper else None,
-        "clock": CLOCK_LABELS[clock_name],
-        "deadline": due.isoformat(),
-    }
+    return notices.payload(case, clock=CLOCK_LABELS[clock_name], deadline=due.isoformat())
 
 
 def tell_township(session: Session, township_id: int | None, key: str, payload: dict[str, Any],
@@ -69,12 +61,8 @@ def _deadlines(session: Session) -> Iterable[Deadline]:
         .where(Entrustment.status.in_(OPEN))
     ).unique().all()
     for case in cases:
-        if case.status is EntrustmentStatus.SUBMITTED and case.acceptance_due_on:
-            yield Deadline(case, "acceptance", case.acceptance_due_on, case.matter.acceptance_days)
-        if case.status in HANDLING and case.due_on:
-            yield Deadline(case, "processing", case.due_on, case.time_limit_days)
-        if case.status in HANDLING and case.progress_due_on:
-            yield Deadline(case, "progress", case.progress_due_on, case.matter.progress_interval_days)
+        for running in clocks.running(case):
+            yield Deadline(case, running.name.value, running.due, running.total_days)
 
 
 def deadline_ladder(session: Session, today: date, report: SweepReport) -> None:
@@ -120,9 +108,7 @@ def remind_and_archive(session: Session, today: date, report: SweepReport) -> No
     for case in done:
         assert case.completed_at is not None
         if case.status is EntrustmentStatus.COMPLETED and now - case.completed_at >= EVALUATION_REMINDER_AFTER:
-            payload = {"number": case.number, "matter": case.matter.name,
-                       "helper_name": case.helper.name if case.helper else None,
-                       "completed_at": case.completed_at.isoformat()}
+            payload = notices.payload(case, completed_at=case.completed_at.isoformat())
             if enqueue(session, Kind.RESIDENT_EVALUATION_REMINDER, dedupe_key=f"evaluation_reminder:{case.id}",
                        recipient_kind="resident", recipient_id=case.resident_id,
                        recipient_openid=case.resident.openid, payload=payload, entrustment_id=case.id):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
+from app.auth.actor import Actor, ActorKind, Via
 from app.errors import Conflict, NotFound
 from app.models import BindToken, Helper
 
@@ -72,4 +73,7 @@ def bind_by_token(session: Session, token_value: str, openid: str) -> BindResult
         helper.openid = openid
         helper.bound_at = now
     session.flush()
+    binder = Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, helper_id=helper.id, openid=openid,
+                   via=Via.CHAT)
+    audit.record(session, binder, f"bind_wechat_{outcome.value}", object_type="helper", object_id=helper.id)
     return BindResult(outcome, helper)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Actor
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import CallTask
@@ -36,4 +36,6 @@ def mark_called(session: Session, actor: Actor, call_id: int, note: str = "") ->
     task.done_at = clock.now()
     task.done_note = note or None
     session.flush()
+    audit.record(session, actor, "call_done", object_type="call_task", object_id=task.id,
+                 entrustment_id=task.entrustment_id)
     return task

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Actor, ActorKind
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Helper, Visit, VisitReason
@@ -45,6 +45,7 @@ def record_visit(session: Session, actor: Actor, *, person_name: str, reason: st
                   note=note or None, visited_on=visited_on, created_at=clock.now())
     session.add(visit)
     session.flush()
+    audit.record(session, actor, "record_visit", object_type="visit", object_id=visit.id)
     return visit
 
 

@@ -35,3 +35,20 @@ def test_an_entrustment_made_in_the_chat_is_audited_as_the_chats(db: Session, ph
     assert [(e.via, e.action, e.status_before, e.status_after, e.actor_kind) for e in entries] == [
         ("chat", "submit", None, "submitted", "resident")]
     assert entries[0].reference == phone.openid
+
+
+def test_a_helper_binding_wechat_is_audited(db: Session, world: Village, phone: Phone) -> None:
+    from datetime import timedelta
+
+    from app.models import Helper
+    from tests.factories import create_helper
+    from tests.wechat.chat import issue_bind_token
+
+    helper = create_helper(db, world.guibei, "赵新", openid=None)
+    issue_bind_token(db, helper, "t0ken-zhao", valid_for=timedelta(days=1))
+    db.commit()
+    phone.scans("bind:t0ken-zhao")
+    db.expire_all()
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.object_type == "helper", AuditEntry.object_id == helper.id))
+    assert entry is not None and (entry.via, entry.action, entry.reference) == ("chat", "bind_wechat_bound", phone.openid)
+    assert db.get(Helper, helper.id).openid == phone.openid  # type: ignore[union-attr]
