@@ -50,5 +50,6 @@ def test_a_helper_binding_wechat_is_audited(db: Session, world: Village, phone: 
     phone.scans("bind:t0ken-zhao")
     db.expire_all()
     entry = db.scalar(select(AuditEntry).where(AuditEntry.object_type == "helper", AuditEntry.object_id == helper.id))
-    assert entry is not None and (entry.via, entry.action, entry.reference) == ("chat", "bind_wechat_bound", phone.openid)
+    assert entry is not None
+    assert (entry.via, entry.action, entry.reference) == ("chat", "bind_wechat_bound", phone.openid)
     assert db.get(Helper, helper.id).openid == phone.openid  # type: ignore[union-attr]
