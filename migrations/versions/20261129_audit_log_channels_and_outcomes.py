@@ -18,15 +18,23 @@ down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# No change to an audit entry is legitimate, so UPDATE and DELETE are refused for every role, raw SQL included.
+# No change to an audit entry is legitimate, so UPDATE and DELETE are refused for every role, raw SQL
+# included. TRUNCATE is refused too, unless the transaction first says
+# `SET LOCAL bangban.allow_audit_purge = 'on'`: emptying a whole test database between tests is the one
+# use, and a setting that lasts one transaction lets it happen without switching the guard off for anyone.
 APPEND_ONLY = """
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE' AND coalesce(current_setting('bangban.allow_audit_purge', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
     RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
 END
 $$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 """
 
 
@@ -71,6 +79,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_context().dialect.name == 'postgresql':
+        op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
         op.execute("DROP TRIGGER audit_log_no_change ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
 
