@@ -132,7 +132,8 @@ def _cases() -> list[DemoCase]:
     replied = clock.now()
     accept = (Action.ACCEPT, AcceptIn())
     forward = (Action.FORWARD_TO_WINDOW, ForwardIn(window_name="桂溪街道社会救助服务窗口"))
-    complete = (Action.COMPLETE, CompleteIn(result="经审批，已发放临时救助金 2000 元", replied_at=replied))
+    complete = (Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                            result="经审批，已发放临时救助金 2000 元", replied_at=replied))
     return [
         DemoCase(1, "linshi-zhengwu", "老伴突发脑梗住院，医药费负担很重，想申请临时救助", ()),
         DemoCase(2, "dibao-zhengwu", "儿子残疾不能工作，家里没有收入，想申请低保",

@@ -11,6 +11,7 @@ from app.chat.registry import register_handlers as register_chat_handlers
 from app.config import get_settings
 from app.entrustments.notifications_router import router as case_notifications_router
 from app.entrustments.router import router as entrustments_router
+from app.evaluations.router import router as rectifications_router
 from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
 from app.notifications.router import router as notifications_router
@@ -36,7 +37,7 @@ def create_app() -> FastAPI:
     )
     api_errors.install(app)
     for api_router in (regions_router, matters_router, helpers_router, entrustments_router, case_notifications_router,
-                       notifications_router):
+                       notifications_router, rectifications_router):
         app.include_router(api_router)
     # -- routers --
     install_pages(app)

@@ -121,7 +121,8 @@ def test_the_helper_works_the_case_to_the_archive(world: World) -> None:
         (world.helper_client, "accept", {}, "accepted"),
         (world.helper_client, "forward", {"window_name": "桂溪街道社会救助服务窗口"}, "in_progress"),
         (world.helper_client, "progress", {"text": "街道已入户调查，等待公示"}, "in_progress"),
-        (world.helper_client, "complete", {"result": "已批准临时救助金2000元", "replied_at": "2026-11-28T10:00:00"},
+        (world.helper_client, "complete", {"result": "已批准临时救助金2000元", "replied_at": "2026-11-28T10:00:00",
+                                           "proof_reference": "垫民救〔2026〕1号"},
          "completed"),
         (world.platform, "evaluate", {"level": "满意", "source": "resident"}, "evaluated"),
         (world.township, "archive", {}, "archived"),
@@ -134,6 +135,28 @@ def test_the_helper_works_the_case_to_the_archive(world: World) -> None:
     assert detail["due_on"] is not None and detail["result"] == "已批准临时救助金2000元"
     assert [e["kind"] for e in detail["timeline"]][-3:] == ["complete", "evaluate", "archive"]
     assert detail["allowed_actions"] == []
+
+
+def test_the_township_closes_a_bad_ratings_rectification_through_the_api(world: World) -> None:
+    case = submit(world)
+    path = f"/api/v1/entrustments/{case['id']}"
+    for client, action, body in [
+        (world.helper_client, "accept", {}),
+        (world.helper_client, "complete", {"result": "已办好", "replied_at": "2026-01-01T10:00:00",
+                                           "proof_reference": "回执001"}),
+        (world.platform, "evaluate", {"level": "不满意", "source": "resident", "comment": "一直没人回电话"}),
+    ]:
+        assert client.post(f"{path}/{action}", json=body).status_code == 200, action
+    (open_one,) = world.township.get("/api/v1/rectifications").json()
+    assert (open_one["case_number"], open_one["level"], open_one["status"]) == (case["number"], "不满意", "open")
+    assert world.other_township.get("/api/v1/rectifications").json() == []
+    refused = world.township.post(f"{path}/archive", json={})
+    assert refused.status_code == 409 and "整改" in refused.json()["message"]
+    body = {"callback_note": "回访了委托人，说明了情况", "resolution": "帮办员每周回电一次"}
+    assert world.other_township.post(f"/api/v1/rectifications/{open_one['id']}/close", json=body).status_code == 404
+    closed = world.township.post(f"/api/v1/rectifications/{open_one['id']}/close", json=body)
+    assert closed.status_code == 200 and closed.json()["status"] == "resolved"
+    assert world.township.post(f"{path}/archive", json={}).json()["status"] == "archived"
 
 
 def test_an_action_the_state_forbids_is_409_naming_state_and_choices(world: World) -> None:

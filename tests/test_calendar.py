@@ -1,4 +1,5 @@
-"""Working days: statutory holidays, swapped workdays, the county's overrides and the fallback."""
+"""Working days: statutory holidays, swapped workdays, the county's overrides and the computed years
+(see test_calendar_provisional.py)."""
 
 from __future__ import annotations
 
@@ -36,18 +37,19 @@ def test_weekend_is_skipped_within_the_known_years() -> None:
     assert calendar.fell_back is False
 
 
-def test_past_the_last_known_year_falls_back_to_weekdays_and_says_so() -> None:
+def test_past_the_last_known_year_the_statutory_holidays_are_computed_and_flagged() -> None:
     assert last_known_year() == 2026
     calendar = WorkCalendar()
-    # Thursday 2026-12-31 + 2 working days: Friday 2027-01-01 is counted (no data), then Monday the 4th.
-    assert calendar.add_working_days(date(2026, 12, 31), 2) == date(2027, 1, 4)
+    # Thursday 2026-12-31 + 2 working days: Friday 2027-01-01 is 元旦 by the national rules, so Tuesday the 5th.
+    assert calendar.add_working_days(date(2026, 12, 31), 2) == date(2027, 1, 5)
     assert calendar.fell_back is True
 
 
-def test_override_wins_over_the_fallback(db: Session) -> None:
-    set_override(db, date(2027, 1, 1), "holiday", "元旦")
+def test_override_wins_over_a_computed_holiday(db: Session) -> None:
+    set_override(db, date(2027, 1, 1), "workday", "县里通知上班")
     calendar = WorkCalendar.load(db)
-    assert calendar.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+    assert calendar.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert calendar.fell_back is False
 
 
 def test_override_wins_over_the_library(db: Session) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.matters import repository as matters
 from app.matters.catalog import (
     CATALOG_PATH,
     CATEGORY_SLUGS,
@@ -20,6 +21,9 @@ from app.matters.catalog import (
 from app.models import AssistanceCategory, Matter, ServiceKind
 
 EIGHT_CATEGORIES = [c for c in AssistanceCategory if c is not AssistanceCategory.UNDECIDED]
+
+# The plan's 便民服务事项, in its words and order.
+CONVENIENCE_SERVICES = ("打印复印", "登记咨询", "表格填写", "材料审核", "要件传递", "信息查询", "证件邮寄")
 
 
 def _copy(tmp_path: Path, text: str | None = None) -> Path:
@@ -110,6 +114,43 @@ def test_time_limits_follow_the_policy_in_working_days() -> None:
             assert 1 <= entry.time_limit_days <= 5, entry.code
 
 
+def test_every_convenience_matter_offers_the_plans_seven_services_in_its_words() -> None:
+    convenience = [entry for entry in load_catalog().matters if entry.service_kind is ServiceKind.CONVENIENCE]
+
+    assert {entry.category for entry in convenience} == set(EIGHT_CATEGORIES)
+    for entry in convenience:
+        assert "、".join(CONVENIENCE_SERVICES) in entry.conditions, entry.code
+        assert "便民服务" in entry.name, entry.code
+        services = {step.partition("：")[0] for step in entry.steps if "：" in step}
+        assert services == set(CONVENIENCE_SERVICES), entry.code
+
+
+def test_every_time_limit_names_its_basis() -> None:
+    catalog = load_catalog()
+
+    for entry in catalog.matters:
+        assert entry.time_limit_basis.strip(), entry.code
+    dibao = catalog.get("dibao-zhengwu")
+    assert dibao is not None and dibao.time_limit_days == 30
+    assert dibao.time_limit_basis.startswith("《最低生活保障审核确认办法》")
+    assert "延长15个工作日" in dibao.time_limit_basis
+    county_set = [entry for entry in catalog.matters if entry.service_kind is ServiceKind.CONVENIENCE]
+    assert all(entry.time_limit_basis == "县里设定" for entry in county_set)
+
+
+def test_residents_can_tell_the_matters_of_a_category_apart(db: Session) -> None:
+    sync_catalog(db)
+
+    for category in AssistanceCategory:
+        offered = matters.active(db, category)
+        assert offered, category
+        names = [matter.name for matter in offered]
+        assert len(set(names)) == len(names), names
+        sentences = [matter.pick_when for matter in offered]
+        assert all(sentence and "选这一项" in sentence for sentence in sentences), names
+        assert len(set(sentences)) == len(sentences), names
+
+
 def test_undecided_matter_is_there_for_residents_who_do_not_know_what_to_ask_for() -> None:
     entry = load_catalog().get(UNDECIDED_CODE)
 
@@ -136,6 +177,8 @@ def test_first_sync_adds_every_matter_in_file_order(db: Session) -> None:
     assert temporary.category is AssistanceCategory.TEMPORARY
     assert temporary.service_kind is ServiceKind.GOVERNMENT
     assert temporary.time_limit_days == 10
+    assert temporary.time_limit_basis is not None and temporary.time_limit_basis.startswith("县里设定")
+    assert temporary.pick_when is not None and "临时救助" in temporary.pick_when
     assert temporary.materials[0] == {
         "name": "临时救助申请书", "form": "原件", "copies": 1,
         "issuer": "乡镇（街道）社会事务办公室提供样表", "note": "可以由帮办员代填，申请人签字或按手印",
@@ -294,6 +337,33 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "yiliao-zhengwu 的 category" in message
     assert "linshi-zhengwu 的 code（编码）重复" in message
+
+
+def test_matter_without_a_time_limit_basis_is_refused_saying_what_to_write(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    _edit_entry(path, "yiliao-zhengwu", 'time_limit_basis = "县里设定"\n', "")
+
+    with pytest.raises(MatterCatalogError) as raised:
+        load_catalog(path)
+
+    assert "事项 yiliao-zhengwu 的 time_limit_basis（时限依据）没有填写" in str(raised.value)
+    assert "县里设定" in str(raised.value)
+
+
+def test_matter_without_the_sentence_for_residents_is_refused(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    _edit_entry(path, "jiuye-qita", 'pick_when = "', 'pick_when = "" # "')
+
+    with pytest.raises(MatterCatalogError, match=r"jiuye-qita 的 pick_when（什么情况选这一项）不能为空"):
+        load_catalog(path)
+
+
+def test_two_matters_of_one_category_with_the_same_name_are_refused(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    _edit(path, 'name = "低保家庭情况变化报告"', 'name = "最低生活保障申请"')
+
+    with pytest.raises(MatterCatalogError, match="最低生活保障.*都叫“最低生活保障申请”"):
+        load_catalog(path)
 
 
 def test_broken_toml_is_refused_with_the_file_name(tmp_path: Path) -> None:

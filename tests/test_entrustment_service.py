@@ -202,7 +202,8 @@ def test_full_path_forward_progress_complete_evaluate_archive(db: Session, world
     assert case.status is EntrustmentStatus.IN_PROGRESS and case.forwarded_on is not None
     service.transition(db, actor, case.id, Action.NOTE_PROGRESS, ProgressIn(text="街道已入户调查"))
     service.transition(db, actor, case.id, Action.COMPLETE,
-                       CompleteIn(result="已批准临时救助金2000元", replied_at=china_time("2026-11-28T10:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已批准临时救助金2000元", replied_at=china_time("2026-11-28T10:00")))
     service.transition(db, resident_actor(world["resident"]), case.id, Action.EVALUATE,
                        EvaluateIn(level="非常满意", source="resident"))
     service.transition(db, staff_actor(Role.TOWNSHIP_STAFF, world["tree"]["guixi"]), case.id, Action.ARCHIVE,
@@ -339,7 +340,8 @@ def _completed_case(db: Session, world: dict, helper: object) -> object:
     case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], world["matter"])
     service.transition(db, actor, case.id, Action.ACCEPT, AcceptIn())
     service.transition(db, actor, case.id, Action.COMPLETE,
-                       CompleteIn(result="已办结", replied_at=china_time("2026-11-27T10:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已办结", replied_at=china_time("2026-11-27T10:00")))
     return case
 
 

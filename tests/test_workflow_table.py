@@ -159,7 +159,7 @@ NOTICES: dict[Action, set[tuple[To, Kind]]] = {
     A.FORWARD_TO_WINDOW: {(To.RESIDENT, Kind.RESIDENT_PROGRESS)},
     A.NOTE_PROGRESS: {(To.RESIDENT, Kind.RESIDENT_PROGRESS)},
     A.COMPLETE: {(To.RESIDENT, Kind.RESIDENT_COMPLETED), (To.RESIDENT, Kind.RESIDENT_EVALUATION_INVITATION)},
-    A.EVALUATE: {(To.HOLDER, Kind.HELPER_BAD_RATING)},
+    A.EVALUATE: {(To.HOLDER, Kind.HELPER_BAD_RATING), (To.TASK_FORCE, Kind.TOWNSHIP_BAD_RATING)},
     A.ARCHIVE: set(),
     A.REQUEST_TERMINATION: {(To.HOLDER, Kind.HELPER_TERMINATION_REQUESTED)},
     A.TERMINATE: {(To.RESIDENT, Kind.RESIDENT_TERMINATED)},
@@ -191,9 +191,8 @@ def test_one_rule_per_action_so_its_schema_and_notices_hold_from_every_status() 
     assert sorted(rule.action for rule in RULES) == sorted(Action)
 
 
-def test_a_bad_rating_alone_tells_the_helper() -> None:
-    (notice,) = rule_for(A.EVALUATE).notices
-    assert notice.when == "rectification_due_on" and notice.once
+def test_only_a_bad_rating_tells_anyone_and_only_once() -> None:
+    assert all(notice.when == "rectification_due_on" and notice.once for notice in rule_for(A.EVALUATE).notices)
 
 
 def test_every_action_is_an_event_kind_of_its_own_name() -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -19,6 +19,7 @@ from app.calendar.service import WorkCalendar
 from app.entrustments.attachments import Photo
 from app.entrustments.schemas import (
     AcceptIn,
+    ArchiveIn,
     CompleteIn,
     DeclineIn,
     EvaluateIn,
@@ -31,12 +32,13 @@ from app.entrustments.schemas import (
     TerminateIn,
 )
 from app.entrustments.workflow import Action
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.matters import repository as matters
 from app.matters.catalog import UNDECIDED_CODE
 from app.models import (
     CallTask,
     Entrustment,
+    EntrustmentStatus,
     Evaluation,
     Handover,
     Helper,
@@ -123,9 +125,12 @@ def _note_progress(act: Act, data: ProgressIn) -> dict[str, Any]:
 def _complete(act: Act, data: CompleteIn) -> dict[str, Any]:
     if data.replied_at > act.now:
         raise InvalidInput("replied_at", "回复时间不能晚于现在。")
+    if not (act.photos or data.proof_reference):
+        raise InvalidInput("proof", "办结要留下证明：拍一张决定书、回执或窗口受理单的照片，或者填写窗口的受理编号。")
     case = act.case
     case.result = data.result
     case.replied_at = data.replied_at
+    case.proof_reference = data.proof_reference
     on_time = case.due_on is None or act.today <= case.due_on
     return {"result": data.result, "replied_at": data.replied_at.isoformat(), "on_time": on_time}
 
@@ -155,8 +160,14 @@ def _evaluate(act: Act, data: EvaluateIn) -> dict[str, Any]:
     return details
 
 
-def _archive(act: Act, data: Any) -> dict[str, Any]:
-    return {}
+def _archive(act: Act, data: ArchiveIn) -> dict[str, Any]:
+    """A case is archived once its rectification is closed; one never rated is archived as 未评价
+    (never counted as satisfied)."""
+    still_open = act.session.scalar(select(Rectification.id).where(
+        Rectification.entrustment_id == act.case.id, Rectification.status == RectificationStatus.OPEN))
+    if still_open is not None:
+        raise Conflict("这件委托的差评还在整改，整改完成后才能归档。", code="rectification_open")
+    return {"unrated": act.case.status is EntrustmentStatus.COMPLETED}
 
 
 def _request_termination(act: Act, data: RequestTerminationIn) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.entrustments import deadlines
 from app.entrustments.workflow import Notice, Rule, To
 from app.models import Entrustment, EntrustmentEvent
 from app.notifications.outbox import enqueue
@@ -26,6 +27,7 @@ def payload(case: Entrustment, **extra: Any) -> dict[str, Any]:
         "submitted_at": case.submitted_at.isoformat(),
         "acceptance_due_on": case.acceptance_due_on.isoformat() if case.acceptance_due_on else None,
         "due_on": case.due_on.isoformat() if case.due_on else None,
+        "deadline_provisional": deadlines.provisional(case),
         **extra,
     }
 
@@ -37,6 +39,8 @@ def _send(session: Session, case: Entrustment, notice: Notice, event: Entrustmen
         enqueue(session, notice.kind, dedupe_key=f"{notice.kind.value}:{occasion}", recipient_kind="resident",
                 recipient_id=case.resident_id, recipient_openid=case.resident.openid, payload=values,
                 entrustment_id=case.id)
+    elif notice.to is To.TASK_FORCE:
+        tell_task_force(session, notice.kind, case.village.parent_id, occasion, values, case.id)
     elif case.helper is not None:
         enqueue(session, notice.kind, dedupe_key=f"{notice.kind.value}:{occasion}", recipient_kind="helper",
                 recipient_id=case.helper_id, recipient_openid=case.helper.openid, payload=values,

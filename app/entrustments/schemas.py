@@ -95,6 +95,8 @@ class ProgressIn(VersionIn):
 class CompleteIn(VersionIn):
     result: Annotated[Text, Field(max_length=500)]
     replied_at: Moment
+    proof_reference: Annotated[Text, Field(max_length=64)] | None = Field(
+        default=None, description="窗口受理编号或决定书文号；没有照片作证明时必须填写")
 
 
 class EvaluateIn(VersionIn):
@@ -167,6 +169,8 @@ class EntrustmentOut(BaseModel):
     result: str | None
     replied_at: datetime | None
     calendar_fallback: bool
+    # A running deadline counts holidays computed by the national rules for a year not yet published.
+    deadline_provisional: bool
     version: int
     allowed_actions: list[str]
 

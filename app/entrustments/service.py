@@ -226,7 +226,7 @@ def _authorise_on_case(actor: Actor, case: Entrustment, rule: Rule) -> None:
 
 
 # Photos that come with an action are materials, except those of papers handed back.
-PHOTO_KINDS = {Action.TERMINATE: AttachmentKind.HANDOVER}
+PHOTO_KINDS = {Action.TERMINATE: AttachmentKind.HANDOVER, Action.COMPLETE: AttachmentKind.PROOF}
 
 
 def transition(session: Session, actor: Actor, entrustment_id: int, action: Action, data: BaseModel, *,

@@ -27,8 +27,11 @@ from app.notifications.outbox import Kind, enqueue
 from app.notifications.sweeps import SweepReport
 from app.notifications.task_force import members_on_wechat, tell_task_force
 
-CLOCK_LABELS = {"acceptance": "受理时限", "processing": "办理时限", "progress": "进度反馈", "rectification": "整改时限"}
-EVALUATION_REMINDER_AFTER = timedelta(days=2)
+# What staff read of the clock that ran out: the running clocks' own words, and the rectification's.
+CLOCK_LABELS = {**{name.value: label for name, label in clocks.LABELS.items()}, "rectification": "整改期限"}
+# The plan's 评价环节: the resident is reminded twice before the case is archived, and at the second
+# reminder the helper is asked to collect the rating (by phone or visit when the resident has no WeChat).
+EVALUATION_REMINDERS = (timedelta(days=2), timedelta(days=7))
 TOWNSHIP_AFTER_WORKING_DAYS = 2
 
 
@@ -95,6 +98,24 @@ def deadline_ladder(session: Session, today: date, report: SweepReport) -> None:
                                                 case.id)
 
 
+def _remind_to_rate(session: Session, case: Entrustment, since: timedelta, report: SweepReport) -> None:
+    assert case.completed_at is not None
+    payload = notices.payload(case, completed_at=case.completed_at.isoformat())
+    for n, after in enumerate(EVALUATION_REMINDERS, start=1):
+        if since < after:
+            return
+        key = f"evaluation_reminder:{case.id}" if n == 1 else f"evaluation_reminder_{n}:{case.id}"
+        if enqueue(session, Kind.RESIDENT_EVALUATION_REMINDER, dedupe_key=key, recipient_kind="resident",
+                   recipient_id=case.resident_id, recipient_openid=case.resident.openid, payload=payload,
+                   entrustment_id=case.id):
+            report.reminders += 1
+    if case.helper is not None and enqueue(
+            session, Kind.HELPER_COLLECT_RATING, dedupe_key=f"collect_rating:{case.id}", recipient_kind="helper",
+            recipient_id=case.helper_id, recipient_openid=case.helper.openid, payload=payload,
+            entrustment_id=case.id):
+        report.reminders += 1
+
+
 def remind_and_archive(session: Session, today: date, report: SweepReport) -> None:
     """Completed cases: remind the resident to rate after two days, archive after the settings' days."""
     now = clock.now()
@@ -107,12 +128,8 @@ def remind_and_archive(session: Session, today: date, report: SweepReport) -> No
     archive_after = timedelta(days=get_settings().archive_after_days)
     for case in done:
         assert case.completed_at is not None
-        if case.status is EntrustmentStatus.COMPLETED and now - case.completed_at >= EVALUATION_REMINDER_AFTER:
-            payload = notices.payload(case, completed_at=case.completed_at.isoformat())
-            if enqueue(session, Kind.RESIDENT_EVALUATION_REMINDER, dedupe_key=f"evaluation_reminder:{case.id}",
-                       recipient_kind="resident", recipient_id=case.resident_id,
-                       recipient_openid=case.resident.openid, payload=payload, entrustment_id=case.id):
-                report.reminders += 1
+        if case.status is EntrustmentStatus.COMPLETED:
+            _remind_to_rate(session, case, now - case.completed_at, report)
         if now - case.completed_at >= archive_after:
             try:
                 service.transition(session, WORKER, case.id, Action.ARCHIVE, ArchiveIn())

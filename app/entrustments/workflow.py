@@ -67,6 +67,8 @@ class EventKind(enum.StrEnum):
     REASSIGN = Action.REASSIGN.value
     ROUTE = "route"  # who got a new case, and why
     REASSIGNMENT_REQUESTED = "reassignment_requested"  # a village secretary asks the township
+    RECTIFICATION_CLOSED = "rectification_closed"  # the township closed the rectification of a bad rating
+    DEADLINE_RECOMPUTED = "deadline_recomputed"  # the county entered the holidays of a year a deadline ran into
 
 
 class Clock(enum.Enum):
@@ -94,6 +96,7 @@ class To(enum.Enum):
 
     RESIDENT = "resident"
     HOLDER = "holder"  # the helper holding the case; the township task force while nobody does
+    TASK_FORCE = "task_force"  # the township task force of the case's village
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ RULES: tuple[Rule, ...] = (
          notices=(Notice(R, Kind.RESIDENT_COMPLETED), Notice(R, Kind.RESIDENT_EVALUATION_INVITATION, once=True))),
     Rule(Action.EVALUATE, frozenset({S.COMPLETED}), S.EVALUATED,
          frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), EvaluateIn, ("level", "source"),
-         notices=(Notice(H, Kind.HELPER_BAD_RATING, when="rectification_due_on", once=True),)),
+         notices=(Notice(H, Kind.HELPER_BAD_RATING, when="rectification_due_on", once=True),
+                  Notice(To.TASK_FORCE, Kind.TOWNSHIP_BAD_RATING, when="rectification_due_on", once=True))),
     Rule(Action.ARCHIVE, frozenset({S.COMPLETED, S.EVALUATED}), S.ARCHIVED, frozenset({A.WORKER, A.STAFF}),
          ArchiveIn),
     Rule(Action.REQUEST_TERMINATION, OPEN, None, frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}),

@@ -100,6 +100,7 @@ class Entrustment(Base):
     forwarded_on: Mapped[date | None] = mapped_column(Date)
     result: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proof_reference: Mapped[str | None] = mapped_column(String(64))  # the window's reference number
     remark: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Text
+from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -57,6 +57,8 @@ class Rectification(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
     status: Mapped[RectificationStatus] = mapped_column(str_enum(RectificationStatus, 16))
     due_on: Mapped[date] = mapped_column(Date)
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)  # what was put right
+    callback_note: Mapped[str | None] = mapped_column(Text)  # what the resident said when called back
+    closed_by: Mapped[str | None] = mapped_column(String(96))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -226,13 +226,15 @@ def progress(request: Request, session: SessionDep, visitor: VisitorDep, case_id
 
 @router.post("/cases/{case_id}/complete", dependencies=[FormChecked])
 def complete(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
-             result: Text = "", replied_at: Text = "") -> Response:
+             result: Text = "", replied_at: Text = "", proof_reference: Text = "",
+             photos: PhotosIn = []) -> Response:  # noqa: B006
     def build() -> BaseModel:
         return CompleteIn.model_validate({"version": _version(version), "result": result,
-                                          "replied_at": replied_at or clock.now()})
+                                          "replied_at": replied_at or clock.now(),
+                                          "proof_reference": proof_reference or None})
 
     return _act(request, session, visitor, case_id, Action.COMPLETE, build,
-                {"result": result, "replied_at": replied_at})
+                {"result": result, "replied_at": replied_at, "proof_reference": proof_reference}, photos=photos)
 
 
 @router.post("/cases/{case_id}/request-termination", dependencies=[FormChecked])

@@ -109,7 +109,8 @@ def test_evaluation_reminder_once_then_auto_archive(db: Session, at: MoveTo) -> 
     actor = helper_actor(world.helper)
     service.transition(db, actor, case.id, Action.ACCEPT, AcceptIn())
     service.transition(db, actor, case.id, Action.COMPLETE,
-                       CompleteIn(result="已办结", replied_at=china_time("2026-11-23T09:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已办结", replied_at=china_time("2026-11-23T09:00")))
     at("2026-11-24T09:00")
     run_sweeps(db)
     assert _sent_to(db, "resident_evaluation_reminder") == []
@@ -130,7 +131,8 @@ def test_an_evaluated_case_gets_no_reminder(db: Session, at: MoveTo) -> None:
     actor = helper_actor(world.helper)
     service.transition(db, actor, case.id, Action.ACCEPT, AcceptIn())
     service.transition(db, actor, case.id, Action.COMPLETE,
-                       CompleteIn(result="已办结", replied_at=china_time("2026-11-23T09:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已办结", replied_at=china_time("2026-11-23T09:00")))
     service.transition(db, resident_actor(world.resident), case.id, Action.EVALUATE,
                        EvaluateIn(level="满意", source="resident"))
     at("2026-11-27T09:00")
@@ -146,7 +148,8 @@ def test_an_overdue_rectification_goes_to_the_township(db: Session, at: MoveTo) 
     actor = helper_actor(world.helper)
     service.transition(db, actor, case.id, Action.ACCEPT, AcceptIn())
     service.transition(db, actor, case.id, Action.COMPLETE,
-                       CompleteIn(result="已办结", replied_at=china_time("2026-11-23T09:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已办结", replied_at=china_time("2026-11-23T09:00")))
     service.transition(db, resident_actor(world.resident), case.id, Action.EVALUATE,
                        EvaluateIn(level="非常不满意", source="resident"))
     at("2026-12-14T09:00")  # 15 working days later it is due (Dec 14); not yet overdue

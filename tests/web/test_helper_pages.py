@@ -79,7 +79,8 @@ def test_the_queue_puts_call_tasks_on_top_and_cases_by_deadline_marking_the_over
     done = new_case(db, world, "王婆婆", "o_resident_wang")
     actor = helper_actor(world.helper)
     service.transition(db, actor, done.id, Action.ACCEPT, AcceptIn())
-    service.transition(db, actor, done.id, Action.COMPLETE, CompleteIn(result="已办好", replied_at=clock.now()))
+    service.transition(db, actor, done.id, Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                                                       result="已办好", replied_at=clock.now()))
     elsewhere = submit_as_resident(db, create_resident(db, world.tree["chengxi_village"], "外村人", openid=None),
                                    world.tree["chengxi_village"], matter(db))
     db.add(CallTask(helper_id=world.helper.id, entrustment_id=done.id, reason="not_following",
@@ -181,7 +182,8 @@ def test_forward_progress_and_complete(helper: httpx.Client, world: World, db: S
     future = (clock.now() + timedelta(days=1)).astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M")
     too_late = act(helper, case, "complete", result="已批准", replied_at=future)
     assert too_late.status_code == 422 and "不能晚于现在" in too_late.text
-    completed = act(helper, case, "complete", result="临时救助 2000 元已批准", replied_at="")
+    completed = act(helper, case, "complete", result="临时救助 2000 元已批准", replied_at="",
+                    proof_reference="垫民救〔2026〕1号")
     assert completed.status_code == 200 and "已办结" in completed.text
     case = reload(db, case)
     assert case.status is EntrustmentStatus.COMPLETED and case.result == "临时救助 2000 元已批准"
@@ -192,7 +194,7 @@ def test_a_rating_given_by_phone_is_recorded_and_marked_so(helper: httpx.Client,
                                                            db: Session) -> None:
     case = new_case(db, world)
     act(helper, case, "accept")
-    act(helper, case, "complete", result="已办好", replied_at="")
+    act(helper, case, "complete", result="已办好", replied_at="", proof_reference="垫民救〔2026〕1号")
     unsourced = act(helper, case, "evaluate", level="满意")
     assert unsourced.status_code == 422 and "电话里还是当面" in unsourced.text
     recorded = act(helper, case, "evaluate", level="满意", source="phone", comment="谢谢王芳")

@@ -127,7 +127,8 @@ def test_a_helper_cannot_record_a_rating_as_the_residents_own_alike(
         helper_api: httpx.Client, helper_page: httpx.Client, world: World, db: Session) -> None:
     case = accepted_case(db, world)
     service.transition(db, helper_actor(world.helper), case.id, Action.COMPLETE,
-                       CompleteIn(result="已办好", replied_at=china_time("2026-01-01T10:00")))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="已办好", replied_at=china_time("2026-01-01T10:00")))
     db.commit()
     api = helper_api.post(f"/api/v1/entrustments/{case.id}/evaluate", json={"level": "满意", "source": "resident"})
     message = refused_on_api(api, "source")

@@ -70,10 +70,12 @@ def cases_in_every_state(db: Session, world: World) -> dict[str, int]:
     ids["done"] = new()
     service.transition(db, helper, ids["done"], Action.ACCEPT, AcceptIn())
     service.transition(db, helper, ids["done"], Action.COMPLETE,
-                       CompleteIn(result="临时救助 2000 元已批准，打到委托人的银行卡", replied_at=clock.now()))
+                       CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                  result="临时救助 2000 元已批准，打到委托人的银行卡", replied_at=clock.now()))
     ids["rated"] = new()
     service.transition(db, helper, ids["rated"], Action.ACCEPT, AcceptIn())
-    service.transition(db, helper, ids["rated"], Action.COMPLETE, CompleteIn(result="已办好", replied_at=clock.now()))
+    service.transition(db, helper, ids["rated"], Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                                                             result="已办好", replied_at=clock.now()))
     service.transition(db, helper, ids["rated"], Action.EVALUATE,
                        EvaluateIn(level=RatingLevel.SATISFIED, source=RatingSource.PHONE, comment="谢谢王芳"))
     ids["cancelling"] = new()

@@ -139,7 +139,8 @@ def completed_case(db: Session, world: World) -> Entrustment:
     case = submit_as_resident(db, me, world.tree["guibei"], matter)
     helper = helper_actor(world.helper)
     service.transition(db, helper, case.id, Action.ACCEPT, AcceptIn())
-    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(result="临时救助 2000 元已批准",
+    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                                                        result="临时救助 2000 元已批准",
                                                                        replied_at=clock.now()))
     db.commit()
     return case

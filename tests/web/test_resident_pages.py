@@ -246,7 +246,8 @@ def test_a_completed_case_is_rated_once(resident: httpx.Client, world: World, db
     service.transition(db, helper, case.id, Action.ACCEPT, AcceptIn())
     from app import clock
 
-    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(result="已批准临时救助 2000 元",
+    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                                                        result="已批准临时救助 2000 元",
                                                                        replied_at=clock.now()))
     db.commit()
     page = resident.get(f"/h5/cases/{case.id}").text

@@ -42,7 +42,8 @@ def completed(db: Session, world: World, me: Resident) -> Entrustment:
     case = new_case(db, world, me)
     helper = helper_actor(world.helper)
     service.transition(db, helper, case.id, Action.ACCEPT, AcceptIn())
-    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(result="已批准临时救助 2000 元",
+    service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
+                                                                        result="已批准临时救助 2000 元",
                                                                        replied_at=clock.now()))
     db.commit()
     return case

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.entrustments import service
-from app.entrustments.schemas import DeclineIn
+from app.entrustments.schemas import DeclineIn, RequestTerminationIn
 from app.entrustments.workflow import Action
-from app.models import AuditEntry, Entrustment, EntrustmentEvent, Matter, OutboxMessage, StaffMember
-from tests.factories import create_helper, create_resident, helper_actor, submit_as_resident
+from app.models import AuditEntry, Entrustment, EntrustmentEvent, Matter, OutboxMessage, Resident, StaffMember
+from tests.factories import create_helper, create_resident, helper_actor, resident_actor, submit_as_resident
 from tests.web.support import HELPER, SECRETARY, Site, World, csrf_of, form_token, signed_in
 
 
@@ -89,3 +89,20 @@ def test_a_closed_case_needs_no_reassignment(secretary: httpx.Client, world: Wor
 def test_only_the_secretary_opens_the_village_view(site: Site, world: World) -> None:
     page = signed_in(site, HELPER).get("/h5/secretary")
     assert page.status_code == 403 and "只有村（社区）书记能打开" in page.text
+
+
+def test_the_secretarys_list_flags_a_residents_request_to_stop(secretary: httpx.Client, world: World,
+                                                               db: Session) -> None:
+    quiet = case_in(db, world, "guibei", "王大爷")
+    stopping = case_in(db, world, "guibei", "李秀英")
+    resident = db.get(Resident, stopping.resident_id)
+    assert resident is not None
+    service.transition(db, resident_actor(resident), stopping.id, Action.REQUEST_TERMINATION,
+                       RequestTerminationIn(reason="不需要办了", confirmed=True))
+    db.commit()
+    page = secretary.get("/h5/secretary").text
+    flagged = page[page.index("李秀英"):]
+    assert "委托人已申请终止" in flagged[:flagged.index("</a>")]
+    calm = page[page.index("王大爷"):]
+    assert "委托人已申请终止" not in calm[:calm.index("</a>")]
+    assert quiet.termination_requested_at is None

@@ -135,6 +135,10 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     assert outbox(db, case_id)[-1] == ("resident_accepted", RESIDENT)
     wang.locator("summary", has_text="办结").click()
     wang.fill("textarea[name=result]", "临时救助 2000 元已批准，打到李秀英的银行卡")
+    wang.get_by_role("button", name="办结", exact=True).click()
+    expect(wang.locator(".field-error")).to_contain_text("办结要留下证明")
+    wang.set_input_files("input[name=photos]", files=[{"name": "决定书.png", "mimeType": "image/png",
+                                                        "buffer": photo((200, 40, 40))}])
     snap(wang, "story-06-complete")
     wang.get_by_role("button", name="办结", exact=True).click()
     expect(wang.locator(".notice-ok")).to_contain_text("已办结，已通知委托人李秀英并请他（她）评价")
@@ -170,7 +174,8 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     assert done is not None and done.status is EntrustmentStatus.EVALUATED
     assert evaluation is not None and (evaluation.level.value, evaluation.source, evaluation.comment) == (
         "满意", RatingSource.RESIDENT, "王芳很耐心")
-    assert len(db.scalars(select(Attachment)).all()) == 2
+    kinds = sorted(a.kind.value for a in db.scalars(select(Attachment)))
+    assert kinds == ["material", "material", "proof"]  # two supplied by the resident, the decision by the helper
     assert "helper_bad_rating" not in [kind for kind, _ in outbox(db, case_id)]
     sent = sorted((m.touser, m.template_id) for m in site.sandbox.templates)
     assert sent == sorted([
