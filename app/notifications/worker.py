@@ -202,7 +202,8 @@ class Dispatcher:
                 return "call_tasks"
             self._fail(item, "收件人未绑定微信")
             return "failed"
-        rendered = render(catalog, item.kind, item.payload, item.entrustment_id, self.settings)
+        rendered = render(catalog, item.kind, item.payload, item.entrustment_id, self.settings,
+                          recipient_kind=item.recipient_kind)
         if rendered is None:
             self._wait_for_template(item)
             return "waiting"
