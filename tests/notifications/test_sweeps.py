@@ -86,7 +86,7 @@ def test_an_accepted_case_runs_the_processing_and_progress_clocks(db: Session, a
     at("2026-12-07T09:00")  # 10-day processing clock (due 12-07): the due day warns
     run_sweeps(db)
     warnings = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "helper_deadline_warning")).all()
-    assert "办理时限" in [row.payload["clock"] for row in warnings]
+    assert "办结期限" in [row.payload["clock"] for row in warnings]
 
 
 def test_a_case_awaiting_materials_does_not_run_the_acceptance_clock(db: Session, at: MoveTo) -> None:
@@ -158,7 +158,7 @@ def test_an_overdue_rectification_goes_to_the_township(db: Session, at: MoveTo) 
     at("2026-12-15T09:00")
     run_sweeps(db)
     rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "township_escalation")).all()
-    assert [(r.recipient_id, r.payload["clock"]) for r in rows] == [(member_id, "整改时限")]
+    assert [(r.recipient_id, r.payload["clock"]) for r in rows] == [(member_id, "整改期限")]
 
 
 def test_weekly_digest_once_a_week_with_the_areas_figures(db: Session, at: MoveTo) -> None:
