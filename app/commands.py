@@ -72,16 +72,27 @@ def _apikey(args: argparse.Namespace) -> int:
 def _calendar(args: argparse.Namespace) -> int:
     from app.calendar.service import set_override
     from app.db import unit_of_work
+    from app.entrustments.deadlines import recompute_after_calendar_change
 
-    try:
-        day = date.fromisoformat(args.day)
-    except ValueError:
-        raise AppError(f"日期「{args.day}」格式不对，应为 YYYY-MM-DD。") from None
+    days = sorted({_day(text) for text in args.day})
     with unit_of_work() as session:
-        set_override(session, day, args.kind, args.note)
+        for day in days:
+            set_override(session, day, args.kind, args.note)
+        recomputed = [case.number or str(case.id)
+                      for case in recompute_after_calendar_change(session, {day.year for day in days})]
     label = "放假" if args.kind == "holiday" else "上班（调休）"
-    print(f"已设置 {day.isoformat()} 为{label}。")
+    print(f"已设置 {'、'.join(day.isoformat() for day in days)} 为{label}。")
+    if recomputed:
+        print(f"已按新的日历重新计算 {len(recomputed)} 件在办委托的期限（不通知委托人，办件页面显示新的日期）：")
+        print("、".join(recomputed))
     return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AppError(f"日期「{text}」格式不对，应为 YYYY-MM-DD。") from None
 
 
 def _staff_add(args: argparse.Namespace) -> int:
@@ -149,8 +160,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     calendar = sub.add_parser("calendar", help="工作日历")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
-    set_day = calendar_sub.add_parser("set", help="设置某天放假或调休上班")
-    set_day.add_argument("day", metavar="YYYY-MM-DD")
+    set_day = calendar_sub.add_parser(
+        "set", help="设置一天或几天放假或调休上班；录入某年任一天即视为已载入该年的放假安排，并重算在办委托的期限")
+    set_day.add_argument("day", metavar="YYYY-MM-DD", nargs="+")
     set_day.add_argument("kind", choices=["holiday", "workday"])
     set_day.add_argument("--note")
     set_day.set_defaults(handler=_calendar)

@@ -1,8 +1,10 @@
 """Working-day arithmetic on China's official calendar.
 
 ``chinese_calendar`` knows statutory holidays and swapped workdays up to its last published year.
-The county's overrides (``bangban calendar set``) win over it; past its last year the clock falls
-back to Monday–Friday and says so, so a deadline computed that way can be flagged and reviewed.
+The county's overrides (``bangban calendar set``) win over it. Past its last year the statutory
+holidays are computed from the national rules (``statutory``), without the swapped workdays that only
+the State Council's notice fixes; until the county enters a day of such a year, a deadline counted
+through it is provisional and the calendar says so (``fell_back``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.calendar.statutory import statutory_holidays
 from app.errors import InvalidInput
 from app.models import CalendarOverride, DayKind
 
@@ -23,7 +26,12 @@ _LAST_KNOWN_YEAR: int = max(day.year for day in chinese_calendar.holidays)
 @dataclass
 class WorkCalendar:
     overrides: dict[date, DayKind] = field(default_factory=dict)
+    # Set when a day of a year neither the library nor the county has entered was counted.
     fell_back: bool = False
+    entered_years: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.entered_years = frozenset(day.year for day in self.overrides)
 
     @classmethod
     def load(cls, session: Session) -> WorkCalendar:
@@ -35,9 +43,15 @@ class WorkCalendar:
         if override is not None:
             return override is DayKind.WORKDAY
         if day.year > _LAST_KNOWN_YEAR:
-            self.fell_back = True
-            return day.weekday() < 5
+            if not self.is_known(day.year):
+                self.fell_back = True
+            return day.weekday() < 5 and day not in statutory_holidays(day.year)
         return bool(chinese_calendar.is_workday(day))
+
+    def is_known(self, year: int) -> bool:
+        """The library has the year, or the county has entered the State Council's notice for it: entering
+        any day of a year counts, and the statutory holidays stay days off (``statutory``)."""
+        return year <= _LAST_KNOWN_YEAR or year in self.entered_years
 
     def add_working_days(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (``start`` itself when ``days`` is 0)."""
@@ -86,5 +100,5 @@ def coverage_warning(session: Session, today: date) -> str | None:
                              .limit(1))
     if entered is not None:
         return None
-    return (f"{next_year} 年的法定节假日尚未载入：跨入该年的办理时限按周一至周五计算。"
-            f"请在国务院公布安排后用 bangban calendar set 录入（或升级 chinese-calendar）。")
+    return (f"{next_year} 年的放假安排尚未载入：跨入该年的办理时限暂按法定节假日推算（不含调休），标为暂定。"
+            f"请在国务院公布安排后用 bangban calendar set 录入全年的放假和调休上班日（或升级 chinese-calendar）。")

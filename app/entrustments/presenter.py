@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.auth.actor import Actor
+from app.entrustments import deadlines
 from app.entrustments.schemas import EntrustmentDetailOut, EntrustmentOut, EventOut, ResidentOut
-from app.entrustments.workflow import STATUS_LABELS, allowed_actions
+from app.entrustments.workflow import STATUS_LABELS, allowed_actions, gates_of
 from app.models import Entrustment, EntrustmentEvent, Role
 from app.privacy import mask_phone
 
@@ -47,8 +48,9 @@ def entrustment_out(case: Entrustment, actor: Actor) -> EntrustmentOut:
         result=case.result,
         replied_at=case.replied_at,
         calendar_fallback=case.calendar_fallback,
+        deadline_provisional=deadlines.provisional(case),
         version=case.version,
-        allowed_actions=[a.value for a in allowed_actions(case.status, flagged)],
+        allowed_actions=[a.value for a in allowed_actions(case.status, gates_of(case))],
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from app import clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
-from app.entrustments import clocks
+from app.entrustments import clocks, deadlines
 from app.entrustments.workflow import OPEN
 from app.models import Entrustment, EntrustmentStatus
 
@@ -22,11 +22,13 @@ ON_THE_QUEUE = OPEN | {EntrustmentStatus.COMPLETED}
 
 @dataclass(frozen=True)
 class Clock:
-    """What the case waits for and by when; ``overdue_days`` counts calendar days past it."""
+    """What the case waits for and by when; ``overdue_days`` counts calendar days past it;
+    ``provisional`` when the date counts holidays not yet published (``entrustments.deadlines``)."""
 
     label: str
     due: date | None
     overdue_days: int
+    provisional: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -53,7 +55,8 @@ def clock_of(case: Entrustment, today: date | None = None) -> Clock:
     if running is None:
         return Clock(label=WAITING.get(case.status, ""), due=None, overdue_days=0)
     overdue = (today - running.due).days if running.due < today else 0
-    return Clock(label=running.label, due=running.due, overdue_days=overdue)
+    return Clock(label=running.label, due=running.due, overdue_days=overdue,
+                 provisional=deadlines.provisional(case))
 
 
 def _progress_late(case: Entrustment, today: date) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from app.entrustments.workflow import Action, EventKind
 from app.helpers.workbench import Clock
@@ -42,7 +43,9 @@ ACTION_TITLES = {
     Action.FORWARD_TO_WINDOW: "已把材料送到窗口",
     Action.NOTE_PROGRESS: "告诉委托人进展",
     Action.COMPLETE: "办结",
-    Action.REQUEST_TERMINATION: "委托人要求终止（电话或当面）",
+    Action.CLOSE_SUPPLEMENT: "已交的材料够用，结束补正",
+    Action.REQUEST_EXTENSION: "申请延长办理时限",
+    Action.RECORD_TERMINATION_STATEMENT: "委托人要求终止：记下签字的声明",
     Action.TERMINATE: "终止办理并交还材料",
     Action.EVALUATE: "登记委托人的评价（电话或上门）",
 }
@@ -53,21 +56,28 @@ ACTION_SLUGS = {
     Action.REQUEST_SUPPLEMENT: "request-supplement",
     Action.DECLINE: "decline",
     Action.SUPPLEMENT: "supplement",
+    Action.CLOSE_SUPPLEMENT: "close-supplement",
     Action.FORWARD_TO_WINDOW: "forward",
     Action.NOTE_PROGRESS: "progress",
     Action.COMPLETE: "complete",
+    Action.REQUEST_EXTENSION: "request-extension",
     Action.TERMINATE: "terminate",
-    Action.REQUEST_TERMINATION: "request-termination",
+    Action.RECORD_TERMINATION_STATEMENT: "termination-statement",
     Action.EVALUATE: "evaluate",
 }
+
+
+# After a date counted through a year whose holidays the State Council has not published yet.
+PROVISIONAL = "，暂定：按法定节假日推算，未含调休，以国务院公布为准"
 
 
 def clock_words(tick: Clock) -> str:
     if tick.due is None:
         return tick.label
+    marker = PROVISIONAL if tick.provisional else ""
     if tick.overdue:
-        return f"已超期 {tick.overdue_days} 天（{tick.label} {day(tick.due)}）"
-    return f"{tick.label}：{day(tick.due)}"
+        return f"已超期 {tick.overdue_days} 天（{tick.label} {day(tick.due)}）{marker}"
+    return f"{tick.label}：{day(tick.due)}{marker}"
 
 
 def done_message(key: str, case: Entrustment) -> str | None:
@@ -83,7 +93,15 @@ def done_message(key: str, case: Entrustment) -> str | None:
     if key == "decline":
         return f"已不予受理，{resident}并告知原因。这件委托已结束。"
     if key == "supplement":
-        return "已记下补交的材料，办件回到“待受理”。下一步：核对后受理。"
+        if case.status.value == "awaiting_supplement":
+            return "已记下补交的材料。还没交齐，继续暂停计时；交齐或您认为够用时，补正结束。"
+        return "已记下补交的材料，材料已交齐，办件回到“待受理”。下一步：核对后受理。"
+    if key == "close-supplement":
+        return "补正已结束，办件回到“待受理”，受理时限接着计算。下一步：核对后受理。"
+    if key == "request-extension":
+        return "延期申请已交乡镇（街道）工作专班审批，批准后新的期限会通知您和委托人。"
+    if key == "termination-statement":
+        return "已记下委托人签字的终止声明，已请村（社区）书记确认。书记确认后，交还材料并终止办理。"
     if key == "forward":
         return (f"已记下送件到{case.window_name}，{resident}。"
                 "下一步：跟进办理情况，至少每 3 个工作日告诉委托人一次进展。")
@@ -91,14 +109,14 @@ def done_message(key: str, case: Entrustment) -> str | None:
         return f"进展已记下，{resident}。下一步：继续跟进，办好后点“办结”。"
     if key == "complete":
         return f"已办结，{resident}并请他（她）评价。如果委托人电话里或当面评价了，可以在这里代为登记。"
-    if key == "request-termination":
-        return "已记下委托人要求终止。下一步：把材料交还委托人，然后点“终止办理并交还材料”。"
     if key == "terminate":
         return f"已终止办理，材料交还已记下，{resident}。这件委托已结束。"
     if key == "evaluate":
         return "评价已登记，并标明是您代为登记的。这件委托已办完，到期后自动归档。"
     return None
 
+
+TERMINATION_CONFIRMED = "已确认委托人要求终止。帮办员会把材料交还委托人，再终止办理。"
 
 REASSIGNMENT_DONE = "改派申请已交给乡镇（街道）工作专班，由他们决定改派给谁；改派后新的帮办员会收到通知。"
 
@@ -161,7 +179,17 @@ def event_line(event: EntrustmentEvent) -> str:
         return f"{who}申请乡镇改派：{details.get('reason', '')}"
     if kind is EventKind.ARCHIVE:
         return "归档"
+    if kind is EventKind.DEADLINE_RECOMPUTED:
+        return _recomputed_line(details)
     return kind
+
+
+def _recomputed_line(details: dict[str, Any]) -> str:
+    labels = {"acceptance_due_on": "受理期限", "due_on": "办结期限", "progress_due_on": "进度反馈"}
+    moved = "，".join(f"{label}改为 {_day(details[key])}" for key, label in labels.items() if details.get(key))
+    still = "，仍为暂定" if details.get("calendar_fallback") else "，不再是暂定"
+    years = "、".join(str(year) for year in details.get("years") or [])
+    return f"县里录入了{years}年的放假安排，重新计算期限：{moved or '日期不变'}{still}"
 
 
 NOTICE_KINDS = {
@@ -171,6 +199,7 @@ NOTICE_KINDS = {
     "helper_deadline_warning": "时限预警",
     "helper_overdue": "超期提醒",
     "helper_bad_rating": "差评整改提醒",
+    "helper_collect_rating": "请委托人评价",
     "resident_receipt": "委托回执",
     "resident_accepted": "受理通知",
     "resident_supplement_needed": "补正材料通知",
@@ -180,11 +209,19 @@ NOTICE_KINDS = {
     "resident_evaluation_invitation": "评价邀请",
     "resident_evaluation_reminder": "评价提醒",
     "resident_terminated": "终止通知",
+    "resident_rectification_closed": "差评整改结果通知",
     "secretary_escalation": "超期上报（村书记）",
     "township_escalation": "超期上报（乡镇专班）",
     "township_unrouted": "无人接单提醒",
     "township_complaint": "投诉提醒",
     "township_reassignment_requested": "改派申请",
+    "township_bad_rating": "差评提醒（乡镇专班）",
+    "helper_supplement_complete": "材料交齐提醒",
+    "helper_second_supplement_allowed": "批准再次告知",
+    "helper_extension_decided": "延期审批结果",
+    "resident_deadline_extended": "延期通知",
+    "secretary_termination_to_confirm": "请书记确认终止",
+    "township_extension_requested": "延期申请",
 }
 RECIPIENTS = {"resident": "委托人", "helper": "帮办员", "secretary": "村（社区）书记", "staff": "乡镇工作专班",
               "township": "乡镇工作专班"}

@@ -218,8 +218,12 @@ def masked_phone(case: Entrustment) -> str:
     return mask_phone(case.contact_phone)
 
 
+# After a date counted through a year whose holidays the State Council has not published yet.
+PROVISIONAL = "，暂按法定节假日推算，以国务院公布为准"
+
+
 def deadline_words(case: Entrustment) -> str:
     tick = clock_of(case)
     if tick.due is None or _cancelling(case):
         return ""
-    return f"{tick.label}：{day(tick.due)}"
+    return f"{tick.label}：{day(tick.due)}" + (PROVISIONAL if tick.provisional else "")
