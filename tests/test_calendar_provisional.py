@@ -24,6 +24,7 @@ from app.entrustments.schemas import AcceptIn, EntrustmentOut, ProgressIn, Reque
 from app.entrustments.workflow import Action, EventKind
 from app.helpers.workbench import clock_of
 from app.models import Entrustment, EntrustmentEvent, OutboxMessage, Role
+from app.notifications.render import load_catalog, render
 from app.web import helper_texts, resident_texts
 from tests.factories import (
     create_helper,
@@ -153,6 +154,27 @@ def test_the_pages_mark_a_provisional_deadline(db: Session, world: dict[str, Any
         "办结期限：2027年1月12日（星期二），暂定：按法定节假日推算，未含调休，以国务院公布为准")
 
 
+def test_the_acceptance_message_says_the_due_date_is_provisional(db: Session, world: dict[str, Any],
+                                                                 at: MoveTo) -> None:
+    case = _accepted_on_28_december(db, world, at)
+    row = db.scalars(select(OutboxMessage).where(OutboxMessage.entrustment_id == case.id,
+                                                 OutboxMessage.kind == "resident_accepted")).one()
+    message = render(load_catalog(), row.kind, row.payload, case.id)
+    assert message is not None
+    assert message.data["time4"] == "2027年1月12日"  # WeChat's time field takes nothing but the date
+    assert message.data["thing5"] == "暂定，以国务院公布的放假安排为准"
+
+
+def test_an_acceptance_message_within_the_known_years_says_how_the_date_is_counted(
+        db: Session, world: dict[str, Any], at: MoveTo) -> None:
+    case = _submitted(db, world, at, "2026-11-02T09:00")
+    service.transition(db, helper_actor(world["helper"]), case.id, Action.ACCEPT, AcceptIn())
+    row = db.scalars(select(OutboxMessage).where(OutboxMessage.entrustment_id == case.id,
+                                                 OutboxMessage.kind == "resident_accepted")).one()
+    message = render(load_catalog(), row.kind, row.payload, case.id)
+    assert message is not None and message.data["thing5"] == "按工作日计算，节假日顺延"
+
+
 # ---- counting again when the county enters the year -------------------------------------------
 
 
@@ -209,7 +231,7 @@ def test_a_paused_acceptance_clock_keeps_its_paused_days(db: Session, world: dic
     service.transition(db, helper, case.id, Action.REQUEST_SUPPLEMENT,
                        RequestSupplementIn(missing_materials=["户口簿"]))
     at("2026-12-31T09:00")
-    service.transition(db, helper, case.id, Action.SUPPLEMENT, SupplementIn(note="户口簿备好了"))
+    service.transition(db, helper, case.id, Action.SUPPLEMENT, SupplementIn(materials=["户口簿"]))
     assert case.paused_working_days == 1 and case.acceptance_due_on == date(2027, 1, 4)
     set_override(db, date(2027, 1, 4), "holiday", "县里放假")
     recompute_after_calendar_change(db, {2027})
