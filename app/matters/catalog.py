@@ -71,10 +71,14 @@ class CatalogEntry(BaseModel):
     name: str = Field(min_length=1, max_length=20)
     category: AssistanceCategory
     service_kind: ServiceKind
+    # One plain sentence that tells this matter from the others of its category, shown where residents choose.
+    pick_when: str = Field(min_length=1, max_length=60)
     conditions: str = Field(min_length=1)
     materials: list[Material]
     steps: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     time_limit_days: AtLeastOne
+    # Where the time limit comes from: the policy that sets it, or "县里设定"; shown to staff.
+    time_limit_basis: str = Field(min_length=1)
     acceptance_days: AtLeastOne = 1
     progress_interval_days: AtLeastOne = 3
     lead_department: str = Field(min_length=1, max_length=64)
@@ -148,10 +152,12 @@ def _row_values(entry: CatalogEntry, version: str, position: int) -> dict[str, A
         "name": entry.name,
         "category": entry.category,
         "service_kind": entry.service_kind,
+        "pick_when": entry.pick_when,
         "conditions": entry.conditions,
         "materials": [material.model_dump(exclude_none=True) for material in entry.materials],
         "steps": list(entry.steps),
         "time_limit_days": entry.time_limit_days,
+        "time_limit_basis": entry.time_limit_basis,
         "acceptance_days": entry.acceptance_days,
         "progress_interval_days": entry.progress_interval_days,
         "lead_department": entry.lead_department,
@@ -201,6 +207,10 @@ def _validate_entries(items: list[dict[str, Any]]) -> tuple[list[CatalogEntry], 
     for code, count in counts.items():
         if count > 1:
             problems.append(f"事项 {code} 的 code（编码）重复出现 {count} 次，每个事项的编码必须不同")
+    names = Counter((entry.category, entry.name) for entry in entries)
+    for (category, name), count in names.items():
+        if count > 1:
+            problems.append(f"救助类别“{category.value}”下有 {count} 个事项都叫“{name}”，居民分不清，请改成不同的名称")
     if UNDECIDED_CODE not in counts:
         problems.append(f"缺少事项 {UNDECIDED_CODE}（待帮办员确认）：居民说不清要办什么时要用到它")
     return entries, problems
@@ -236,10 +246,12 @@ _FIELD_LABELS = {
     "name": "名称",
     "category": "救助类别",
     "service_kind": "服务类型",
+    "pick_when": "什么情况选这一项",
     "conditions": "办理条件",
     "materials": "材料清单",
     "steps": "办理步骤",
     "time_limit_days": "办结时限",
+    "time_limit_basis": "时限依据",
     "acceptance_days": "受理时限",
     "progress_interval_days": "进度反馈间隔",
     "lead_department": "牵头部门",
@@ -249,6 +261,13 @@ _FIELD_LABELS = {
     "copies": "份数",
     "issuer": "出具单位",
     "note": "备注",
+}
+
+# What to write, for fields whose purpose the label alone does not make clear.
+_FIELD_HINTS = {
+    "pick_when": "用一句大白话告诉居民什么情况选这一项，"
+                 "例如“已经在自己申请，只需要帮忙填表、复印、送材料的，选这一项。”",
+    "time_limit_basis": "写明办结时限出自哪项政策（文件名和文号），县里自己定的写“县里设定”",
 }
 
 _ALLOWED_VALUES = {
@@ -280,8 +299,9 @@ def _problem(error: ErrorDetails, field: str | None) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = error.get("input")
+    hint = _FIELD_HINTS.get(field or "")
     if kind == "missing":
-        return "没有填写"
+        return f"没有填写：{hint}" if hint else "没有填写"
     if kind == "extra_forbidden":
         return "不是事项目录的字段，请检查拼写"
     if kind in ("enum", "literal_error"):
@@ -292,7 +312,7 @@ def _problem(error: ErrorDetails, field: str | None) -> str:
     if kind == "string_too_long":
         return f"超过了 {ctx.get('max_length')} 个字"
     if kind in ("string_too_short", "too_short"):
-        return "不能为空"
+        return f"不能为空：{hint}" if hint else "不能为空"
     if kind == "string_pattern_mismatch":
         return "只能用小写英文字母、数字和连字符，例如 linshi-zhengwu"
     if kind.startswith("int_"):

@@ -15,8 +15,8 @@ def list_matters(session: SessionDep, actor: ApiActor,
                  category: AssistanceCategory | None = None) -> list[MatterOut]:
     return [
         MatterOut(code=m.code, name=m.name, category=m.category.value, service_kind=m.service_kind.value,
-                  conditions=m.conditions, materials=m.materials, steps=m.steps,
-                  time_limit_days=m.time_limit_days, lead_department=m.lead_department,
-                  co_departments=m.co_departments, catalog_version=m.catalog_version)
+                  pick_when=m.pick_when, conditions=m.conditions, materials=m.materials, steps=m.steps,
+                  time_limit_days=m.time_limit_days, time_limit_basis=m.time_limit_basis,
+                  lead_department=m.lead_department, co_departments=m.co_departments, catalog_version=m.catalog_version)
         for m in repository.active(session, category)
     ]

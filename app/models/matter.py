@@ -29,7 +29,10 @@ class ServiceKind(enum.StrEnum):
 
 
 class Matter(Base):
-    """事项: one entry of the catalog (``app/matters/catalog.toml``), loaded with its version."""
+    """事项: one entry of the catalog (``app/matters/catalog.toml``), loaded with its version.
+
+    The catalog requires ``pick_when`` and ``time_limit_basis``; they are nullable here only because rows
+    written before they existed get them at the next sync."""
 
     __tablename__ = "matters"
 
@@ -38,10 +41,12 @@ class Matter(Base):
     name: Mapped[str] = mapped_column(String(64))
     category: Mapped[AssistanceCategory] = mapped_column(str_enum(AssistanceCategory))
     service_kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind))
+    pick_when: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[str] = mapped_column(Text)
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     time_limit_days: Mapped[int] = mapped_column(Integer)
+    time_limit_basis: Mapped[str | None] = mapped_column(Text)
     acceptance_days: Mapped[int] = mapped_column(Integer, default=1)
     progress_interval_days: Mapped[int] = mapped_column(Integer, default=3)
     lead_department: Mapped[str] = mapped_column(String(64))

@@ -61,7 +61,7 @@ def test_without_a_poster_the_resident_chooses_the_place_then_the_matter_and_rea
     expect(li.get_by_text("桂溪街道 · 明月社区")).to_be_visible()
     li.get_by_role("link", name="最低生活保障（低保）").click()
     expect(li.get_by_role("button", name="确认提交委托")).to_have_count(0)
-    li.get_by_role("link", name=f"{matter.name} 帮您送到乡镇（街道）窗口办理").click()
+    li.get_by_role("link", name=f"{matter.name} {matter.pick_when} 帮您送到乡镇（街道）窗口办理").click()
     conditions = li.get_by_text(matter.conditions)
     expect(conditions).to_be_visible()
     for material in matter.materials:
