@@ -19,7 +19,9 @@ OPERATIONS = {
     "submit_entrustment", "accept_entrustment", "request_supplement", "supplement_entrustment",
     "decline_entrustment", "forward_to_window", "note_progress", "complete_entrustment",
     "evaluate_entrustment", "request_termination", "terminate_entrustment", "reassign_entrustment",
-    "archive_entrustment",
+    "archive_entrustment", "close_supplement", "allow_second_supplement", "record_termination_statement",
+    "confirm_termination", "request_extension", "decide_extension", "list_open_rectifications",
+    "close_rectification",
 }
 
 

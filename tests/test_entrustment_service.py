@@ -154,7 +154,7 @@ def test_supplement_request_pauses_the_acceptance_clock(db: Session, world: dict
     assert case.status is EntrustmentStatus.SUBMITTED
     assert case.paused_working_days == 3
     assert case.acceptance_due_on == date(2026, 11, 27)
-    assert _kinds(db, case.id)[-2:] == ["resident_supplement_needed", "helper_supplement_received"]
+    assert _kinds(db, case.id)[-2:] == ["resident_supplement_needed", "helper_supplement_complete"]
 
 
 def test_supplement_needed_message_lists_every_missing_material_once(db: Session, world: dict) -> None:

@@ -7,21 +7,23 @@ import itertools
 import pytest
 
 from app.auth.actor import ActorKind
-from app.entrustments.workflow import RULES, Action, Clock, Flag, To, check, rule_for
+from app.entrustments.workflow import RULES, Action, Clock, Flag, Gate, To, check, rule_for
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import EntrustmentStatus as S
 from app.notifications.outbox import Kind
 
 A = Action
-# Written out from DESIGN §4, independently of the table in the code, for a case whose resident
-# has asked to terminate (terminate needs that flag; see the test below).
+# Written out from DESIGN §4 and the plan (issue #9: 一次性告知 supplied at the resident's pace, a second
+# list only with the township's approval, termination on the resident's explicit word, extensions),
+# independently of the table in the code, for a case on which every gate is open (see the tests below).
+STOPPING = {A.REQUEST_TERMINATION, A.RECORD_TERMINATION_STATEMENT, A.CONFIRM_TERMINATION, A.TERMINATE, A.REASSIGN}
 EXPECTED: dict[S | None, set[Action]] = {
     None: {A.SUBMIT},
-    S.SUBMITTED: {A.ACCEPT, A.REQUEST_SUPPLEMENT, A.DECLINE, A.REQUEST_TERMINATION, A.TERMINATE, A.REASSIGN},
-    S.AWAITING_SUPPLEMENT: {A.SUPPLEMENT, A.REQUEST_TERMINATION, A.TERMINATE, A.REASSIGN},
-    S.ACCEPTED: {A.FORWARD_TO_WINDOW, A.NOTE_PROGRESS, A.COMPLETE, A.REQUEST_TERMINATION, A.TERMINATE,
-                 A.REASSIGN},
-    S.IN_PROGRESS: {A.NOTE_PROGRESS, A.COMPLETE, A.REQUEST_TERMINATION, A.TERMINATE, A.REASSIGN},
+    S.SUBMITTED: {A.ACCEPT, A.REQUEST_SUPPLEMENT, A.ALLOW_SECOND_SUPPLEMENT, A.DECLINE, *STOPPING},
+    S.AWAITING_SUPPLEMENT: {A.SUPPLEMENT, A.CLOSE_SUPPLEMENT, *STOPPING},
+    S.ACCEPTED: {A.FORWARD_TO_WINDOW, A.NOTE_PROGRESS, A.COMPLETE, A.REQUEST_EXTENSION, A.DECIDE_EXTENSION,
+                 *STOPPING},
+    S.IN_PROGRESS: {A.NOTE_PROGRESS, A.COMPLETE, A.REQUEST_EXTENSION, A.DECIDE_EXTENSION, *STOPPING},
     S.COMPLETED: {A.EVALUATE, A.ARCHIVE},
     S.EVALUATED: {A.ARCHIVE},
     S.ARCHIVED: set(),
@@ -30,12 +32,14 @@ EXPECTED: dict[S | None, set[Action]] = {
 }
 OPEN = [S.SUBMITTED, S.AWAITING_SUPPLEMENT, S.ACCEPTED, S.IN_PROGRESS]
 EVERYONE = frozenset(ActorKind)
+ALL_GATES = frozenset(Gate)
 FULL_FIELDS: dict[str, object] = {
     "village_code": "500231001001", "matter_code": "linshi-zhengwu", "description": "说明",
     "contact_phone": "13800138000", "missing_materials": ["户口簿"], "reason": "原因", "window_name": "窗口",
     "text": "进度", "result": "结果", "replied_at": "2026-11-28T10:00:00", "level": "满意",
     "source": "resident", "confirmed": True, "authorisation_evidence": "签字确认书", "handover_receiver": "李大妈",
-    "handover_materials": ["户口簿"], "helper_id": 1,
+    "handover_materials": ["户口簿"], "helper_id": 1, "cause": "委托人去世", "days": 15,
+    "basis": "《最低生活保障审核确认办法》", "note": "同意",
 }
 
 PAIRS = list(itertools.product(list(EXPECTED), list(Action)))
@@ -44,11 +48,11 @@ PAIRS = list(itertools.product(list(EXPECTED), list(Action)))
 @pytest.mark.parametrize(("status", "action"), PAIRS, ids=[f"{s}-{a}" for s, a in PAIRS])
 def test_each_status_allows_exactly_the_designed_actions(status: S | None, action: Action) -> None:
     if action in EXPECTED[status]:
-        rule = check(status, action, EVERYONE, flagged=True, fields=FULL_FIELDS)
+        rule = check(status, action, EVERYONE, gates=ALL_GATES, fields=FULL_FIELDS)
         assert rule.action is action
     else:
         with pytest.raises(Conflict) as caught:
-            check(status, action, EVERYONE, flagged=True, fields=FULL_FIELDS)
+            check(status, action, EVERYONE, gates=ALL_GATES, fields=FULL_FIELDS)
         assert caught.value.status == 409
 
 
@@ -59,21 +63,39 @@ def test_forbidden_action_message_names_the_state_and_what_is_allowed() -> None:
     assert "「已受理」" in message
     assert "送件到乡镇窗口" in message and "办结" in message and "反馈进度" in message
     assert caught.value.as_json()["allowed"] == [
-        "forward_to_window", "note_progress", "complete", "request_termination", "reassign"]
+        "forward_to_window", "note_progress", "complete", "request_termination", "record_termination_statement",
+        "request_extension", "reassign"]
 
 
 @pytest.mark.parametrize("status", OPEN)
-def test_terminate_needs_the_residents_request_first(status: S) -> None:
+def test_terminate_needs_the_residents_word_first(status: S) -> None:
     with pytest.raises(Conflict) as caught:
-        check(status, A.TERMINATE, EVERYONE, fields=FULL_FIELDS)
+        check(status, A.TERMINATE, EVERYONE, gates=frozenset({Gate.STATEMENT_RECORDED}), fields=FULL_FIELDS)
     assert "申请终止" in caught.value.message
-    assert check(status, A.TERMINATE, EVERYONE, flagged=True, fields=FULL_FIELDS).target is S.TERMINATED
+    only_authorised = frozenset({Gate.TERMINATION_AUTHORISED})
+    assert check(status, A.TERMINATE, EVERYONE, gates=only_authorised, fields=FULL_FIELDS).target is S.TERMINATED
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_the_secretary_confirms_only_a_recorded_statement(status: S) -> None:
+    with pytest.raises(Conflict) as caught:
+        check(status, A.CONFIRM_TERMINATION, EVERYONE, fields=FULL_FIELDS)
+    assert "终止声明" in caught.value.message
+    assert check(status, A.CONFIRM_TERMINATION, EVERYONE, gates=frozenset({Gate.STATEMENT_RECORDED}),
+                 fields=FULL_FIELDS).flag is Flag.SETS
+
+
+@pytest.mark.parametrize("status", [S.ACCEPTED, S.IN_PROGRESS])
+def test_the_township_decides_only_a_pending_extension(status: S) -> None:
+    with pytest.raises(Conflict) as caught:
+        check(status, A.DECIDE_EXTENSION, EVERYONE, fields=FULL_FIELDS)
+    assert "延期" in caught.value.message
 
 
 @pytest.mark.parametrize("status", [S.COMPLETED, S.EVALUATED, S.ARCHIVED, S.DECLINED, S.TERMINATED])
 def test_closed_cases_cannot_be_terminated_even_when_flagged(status: S) -> None:
     with pytest.raises(Conflict):
-        check(status, A.TERMINATE, EVERYONE, flagged=True, fields=FULL_FIELDS)
+        check(status, A.TERMINATE, EVERYONE, gates=ALL_GATES, fields=FULL_FIELDS)
 
 
 WHO: dict[Action, set[ActorKind]] = {
@@ -87,9 +109,15 @@ WHO: dict[Action, set[ActorKind]] = {
     A.COMPLETE: {ActorKind.HELPER},
     A.EVALUATE: {ActorKind.RESIDENT, ActorKind.PLATFORM, ActorKind.HELPER},
     A.ARCHIVE: {ActorKind.WORKER, ActorKind.STAFF},
-    A.REQUEST_TERMINATION: {ActorKind.RESIDENT, ActorKind.PLATFORM, ActorKind.HELPER},
+    A.REQUEST_TERMINATION: {ActorKind.RESIDENT, ActorKind.PLATFORM},  # a helper alone can no longer end a case
     A.TERMINATE: {ActorKind.HELPER},
     A.REASSIGN: {ActorKind.STAFF},
+    A.ALLOW_SECOND_SUPPLEMENT: {ActorKind.STAFF},
+    A.CLOSE_SUPPLEMENT: {ActorKind.HELPER, ActorKind.WORKER},
+    A.RECORD_TERMINATION_STATEMENT: {ActorKind.HELPER},
+    A.CONFIRM_TERMINATION: {ActorKind.SECRETARY},
+    A.REQUEST_EXTENSION: {ActorKind.HELPER},
+    A.DECIDE_EXTENSION: {ActorKind.STAFF},
 }
 FIRST_STATUS = {action: next(s for s, allowed in EXPECTED.items() if action in allowed) for action in Action}
 ACTOR_PAIRS = list(itertools.product(list(Action), list(ActorKind)))
@@ -99,10 +127,10 @@ ACTOR_PAIRS = list(itertools.product(list(Action), list(ActorKind)))
 def test_only_the_designed_actors_may_act(action: Action, kind: ActorKind) -> None:
     status = FIRST_STATUS[action]
     if kind in WHO[action]:
-        assert check(status, action, frozenset({kind}), flagged=True, fields=FULL_FIELDS).action is action
+        assert check(status, action, frozenset({kind}), gates=ALL_GATES, fields=FULL_FIELDS).action is action
     else:
         with pytest.raises(Forbidden):
-            check(status, action, frozenset({kind}), flagged=True, fields=FULL_FIELDS)
+            check(status, action, frozenset({kind}), gates=ALL_GATES, fields=FULL_FIELDS)
 
 
 def test_read_only_actor_may_do_nothing() -> None:
@@ -122,11 +150,16 @@ def test_read_only_actor_may_do_nothing() -> None:
     (A.TERMINATE, "authorisation_evidence"),
     (A.TERMINATE, "handover_materials"),
     (A.REASSIGN, "reason"),
+    (A.ALLOW_SECOND_SUPPLEMENT, "reason"),
+    (A.RECORD_TERMINATION_STATEMENT, "cause"),
+    (A.REQUEST_EXTENSION, "days"),
+    (A.REQUEST_EXTENSION, "basis"),
+    (A.DECIDE_EXTENSION, "note"),
 ])
 def test_required_fields_are_named_when_missing(action: Action, field: str) -> None:
     fields = {**FULL_FIELDS, field: [] if field.endswith("materials") else None}
     with pytest.raises(InvalidInput) as caught:
-        check(FIRST_STATUS[action], action, EVERYONE, flagged=True, fields=fields)
+        check(FIRST_STATUS[action], action, EVERYONE, gates=ALL_GATES, fields=fields)
     assert caught.value.field == field
     assert caught.value.status == 422
     assert caught.value.message.startswith("请") or "请" in caught.value.message
@@ -138,17 +171,23 @@ def test_required_fields_are_named_when_missing(action: Action, field: str) -> N
 # working days while handled; stopped at the end).
 TARGET: dict[Action, S | None] = {
     A.SUBMIT: S.SUBMITTED, A.ACCEPT: S.ACCEPTED, A.REQUEST_SUPPLEMENT: S.AWAITING_SUPPLEMENT,
-    A.SUPPLEMENT: S.SUBMITTED, A.DECLINE: S.DECLINED, A.FORWARD_TO_WINDOW: S.IN_PROGRESS, A.NOTE_PROGRESS: None,
+    A.SUPPLEMENT: None, A.CLOSE_SUPPLEMENT: S.SUBMITTED, A.ALLOW_SECOND_SUPPLEMENT: None,
+    A.RECORD_TERMINATION_STATEMENT: None, A.CONFIRM_TERMINATION: None, A.REQUEST_EXTENSION: None,
+    A.DECIDE_EXTENSION: None, A.DECLINE: S.DECLINED, A.FORWARD_TO_WINDOW: S.IN_PROGRESS, A.NOTE_PROGRESS: None,
     A.COMPLETE: S.COMPLETED, A.EVALUATE: S.EVALUATED, A.ARCHIVE: S.ARCHIVED, A.REQUEST_TERMINATION: None,
     A.TERMINATE: S.TERMINATED, A.REASSIGN: None,
 }
 CLOCK: dict[Action, Clock] = {
     A.SUBMIT: Clock.START_ACCEPTANCE, A.ACCEPT: Clock.START_PROCESSING, A.REQUEST_SUPPLEMENT: Clock.PAUSE,
-    A.SUPPLEMENT: Clock.RESUME, A.DECLINE: Clock.STOP, A.FORWARD_TO_WINDOW: Clock.RESET_PROGRESS,
+    A.SUPPLEMENT: Clock.NONE, A.CLOSE_SUPPLEMENT: Clock.RESUME, A.ALLOW_SECOND_SUPPLEMENT: Clock.NONE,
+    A.RECORD_TERMINATION_STATEMENT: Clock.NONE, A.CONFIRM_TERMINATION: Clock.NONE, A.REQUEST_EXTENSION: Clock.NONE,
+    A.DECIDE_EXTENSION: Clock.EXTEND, A.DECLINE: Clock.STOP, A.FORWARD_TO_WINDOW: Clock.RESET_PROGRESS,
     A.NOTE_PROGRESS: Clock.RESET_PROGRESS, A.COMPLETE: Clock.STOP, A.EVALUATE: Clock.NONE, A.ARCHIVE: Clock.NONE,
     A.REQUEST_TERMINATION: Clock.NONE, A.TERMINATE: Clock.STOP, A.REASSIGN: Clock.NONE,
 }
-FLAG: dict[Action, Flag] = {A.REQUEST_TERMINATION: Flag.SETS, A.TERMINATE: Flag.REQUIRED}
+FLAG: dict[Action, Flag] = {A.REQUEST_TERMINATION: Flag.SETS, A.CONFIRM_TERMINATION: Flag.SETS}
+NEEDS: dict[Action, Gate] = {A.TERMINATE: Gate.TERMINATION_AUTHORISED, A.CONFIRM_TERMINATION: Gate.STATEMENT_RECORDED,
+                             A.DECIDE_EXTENSION: Gate.EXTENSION_PENDING}
 # DESIGN §6 and CONVERSATION.md: who hears of each action.
 NOTICES: dict[Action, set[tuple[To, Kind]]] = {
     A.SUBMIT: {(To.RESIDENT, Kind.RESIDENT_RECEIPT), (To.HOLDER, Kind.HELPER_NEW_CASE)},
@@ -164,6 +203,12 @@ NOTICES: dict[Action, set[tuple[To, Kind]]] = {
     A.REQUEST_TERMINATION: {(To.HOLDER, Kind.HELPER_TERMINATION_REQUESTED)},
     A.TERMINATE: {(To.RESIDENT, Kind.RESIDENT_TERMINATED)},
     A.REASSIGN: {(To.HOLDER, Kind.HELPER_NEW_CASE)},
+    A.CLOSE_SUPPLEMENT: {(To.HOLDER, Kind.HELPER_SUPPLEMENT_COMPLETE)},
+    A.ALLOW_SECOND_SUPPLEMENT: {(To.HOLDER, Kind.HELPER_SECOND_SUPPLEMENT_ALLOWED)},
+    A.RECORD_TERMINATION_STATEMENT: {(To.SECRETARY, Kind.SECRETARY_TERMINATION_TO_CONFIRM)},
+    A.CONFIRM_TERMINATION: {(To.HOLDER, Kind.HELPER_TERMINATION_REQUESTED)},
+    A.REQUEST_EXTENSION: {(To.TASK_FORCE, Kind.TOWNSHIP_EXTENSION_REQUESTED)},
+    A.DECIDE_EXTENSION: {(To.HOLDER, Kind.HELPER_EXTENSION_DECIDED), (To.RESIDENT, Kind.RESIDENT_DEADLINE_EXTENDED)},
 }
 
 
@@ -178,8 +223,13 @@ def test_each_action_has_the_designed_clock_effect(action: Action) -> None:
 
 
 @pytest.mark.parametrize("action", list(Action))
-def test_only_termination_reads_or_sets_the_flag(action: Action) -> None:
+def test_only_the_residents_word_sets_the_termination_flag(action: Action) -> None:
     assert rule_for(action).flag is FLAG.get(action, Flag.ANY)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_each_action_waits_for_the_designed_gate(action: Action) -> None:
+    assert rule_for(action).needs is NEEDS.get(action)
 
 
 @pytest.mark.parametrize("action", list(Action))

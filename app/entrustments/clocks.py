@@ -61,6 +61,14 @@ def _stop(case: Entrustment, cal: WorkCalendar, now: datetime) -> dict[str, Any]
     return {}
 
 
+def _extend(case: Entrustment, cal: WorkCalendar, now: datetime) -> dict[str, Any]:
+    """An approved extension moves the time limit by its working days; the ladder follows the new date."""
+    if not case.extension_approved or case.due_on is None or not case.extension_days:
+        return {}
+    case.due_on = cal.add_working_days(case.due_on, case.extension_days)
+    return {"due_on": case.due_on.isoformat()}
+
+
 EFFECTS: dict[Clock, ClockEffect] = {
     Clock.NONE: _none,
     Clock.START_ACCEPTANCE: _start_acceptance,
@@ -69,6 +77,7 @@ EFFECTS: dict[Clock, ClockEffect] = {
     Clock.START_PROCESSING: _start_processing,
     Clock.RESET_PROGRESS: _reset_progress,
     Clock.STOP: _stop,
+    Clock.EXTEND: _extend,
 }
 
 

@@ -19,10 +19,15 @@ from app.calendar.service import WorkCalendar
 from app.entrustments.attachments import Photo
 from app.entrustments.schemas import (
     AcceptIn,
+    AllowSecondSupplementIn,
     ArchiveIn,
+    CloseSupplementIn,
     CompleteIn,
+    ConfirmTerminationIn,
     DeclineIn,
     EvaluateIn,
+    ExtensionDecisionIn,
+    ExtensionIn,
     ForwardIn,
     ProgressIn,
     ReassignIn,
@@ -30,6 +35,7 @@ from app.entrustments.schemas import (
     RequestTerminationIn,
     SupplementIn,
     TerminateIn,
+    TerminationStatementIn,
 )
 from app.entrustments.workflow import Action
 from app.errors import Conflict, InvalidInput
@@ -92,17 +98,51 @@ def _accept(act: Act, data: AcceptIn) -> dict[str, Any]:
 
 
 def _request_supplement(act: Act, data: RequestSupplementIn) -> dict[str, Any]:
+    """一次性告知: one complete list per case; a second only when the township allowed it."""
+    case = act.case
+    if case.supplement_rounds >= 1 and case.second_supplement_allowed_at is None:
+        raise Conflict("已经一次性告知过委托人要补的材料了。确实还要再补的，请乡镇（街道）工作专班批准第二次告知。",
+                       code="supplement_already_listed")
+    if case.supplement_rounds >= 2:
+        raise Conflict("第二次补正告知已经用过了，不能再告知。", code="supplement_already_listed")
     materials = list(dict.fromkeys(data.missing_materials))
-    act.case.missing_materials = materials
-    return {"missing_materials": materials, "note": data.note}
+    case.missing_materials = materials
+    case.supplied_materials = []
+    case.supplement_rounds += 1
+    details: dict[str, Any] = {"missing_materials": materials, "note": data.note, "round": case.supplement_rounds}
+    if case.supplement_rounds > 1:
+        details["departure"] = True  # a departure from 一次性告知, counted per helper
+    return details
+
+
+def remaining_materials(case: Entrustment) -> list[str]:
+    """The listed items that have not arrived yet."""
+    return [name for name in case.missing_materials or [] if name not in (case.supplied_materials or [])]
 
 
 def _supplement(act: Act, data: SupplementIn) -> dict[str, Any]:
     if not (act.photos or data.materials or data.note):
         raise InvalidInput("photos", "请至少拍一张材料的照片，或者写一句说明（例如：材料备好了，请上门来取）。")
+    case = act.case
     named = [name for name, _ in act.photos if name]
     materials = list(dict.fromkeys([*data.materials, *named]))
-    return {"materials": materials, "note": data.note, "previously_missing": act.case.missing_materials}
+    case.supplied_materials = list(dict.fromkeys([*(case.supplied_materials or []), *materials]))
+    return {"materials": materials, "note": data.note, "photos": len(act.photos),
+            "remaining": remaining_materials(case)}
+
+
+def _close_supplement(act: Act, data: CloseSupplementIn) -> dict[str, Any]:
+    remaining = remaining_materials(act.case)
+    return {"all_supplied": not remaining, "not_supplied": remaining, "note": data.note}
+
+
+def _allow_second_supplement(act: Act, data: AllowSecondSupplementIn) -> dict[str, Any]:
+    case = act.case
+    if case.supplement_rounds != 1 or case.second_supplement_allowed_at is not None:
+        raise Conflict("只有已经告知过一次、还没批准过第二次的委托，才能批准第二次补正告知。",
+                       code="second_supplement_not_needed")
+    case.second_supplement_allowed_at = act.now
+    return {"reason": data.reason}
 
 
 def _decline(act: Act, data: DeclineIn) -> dict[str, Any]:
@@ -172,7 +212,40 @@ def _archive(act: Act, data: ArchiveIn) -> dict[str, Any]:
 
 def _request_termination(act: Act, data: RequestTerminationIn) -> dict[str, Any]:
     act.case.termination_reason = data.reason
-    return {"reason": data.reason}
+    act.case.termination_cause = data.cause
+    return {"reason": data.reason, "cause": data.cause.value}
+
+
+def _record_termination_statement(act: Act, data: TerminationStatementIn) -> dict[str, Any]:
+    if not act.photos:
+        raise InvalidInput("photos", "请拍下委托人签字的终止声明，或者请委托人在手机上签名。")
+    assert data.cause is not None  # the table requires it
+    act.case.termination_statement_at = act.now
+    act.case.termination_reason = data.reason
+    act.case.termination_cause = data.cause
+    return {"reason": data.reason, "cause": data.cause.value, "photos": len(act.photos)}
+
+
+def _confirm_termination(act: Act, data: ConfirmTerminationIn) -> dict[str, Any]:
+    return {"note": data.note, "cause": act.case.termination_cause.value if act.case.termination_cause else None,
+            "reason": act.case.termination_reason}
+
+
+def _request_extension(act: Act, data: ExtensionIn) -> dict[str, Any]:
+    case = act.case
+    if case.extension_requested_at is not None and case.extension_decided_at is None:
+        raise Conflict("已经申请过延期，正在等乡镇（街道）审批。", code="extension_pending")
+    assert data.days is not None  # the table requires it
+    case.extension_days, case.extension_reason, case.extension_basis = data.days, data.reason, data.basis
+    case.extension_requested_at, case.extension_decided_at, case.extension_approved = act.now, None, None
+    return {"days": data.days, "reason": data.reason, "basis": data.basis,
+            "due_on": case.due_on.isoformat() if case.due_on else None}
+
+
+def _decide_extension(act: Act, data: ExtensionDecisionIn) -> dict[str, Any]:
+    act.case.extension_decided_at = act.now
+    act.case.extension_approved = data.approved
+    return {"approved": data.approved, "note": data.note, "days": act.case.extension_days}
 
 
 def _terminate(act: Act, data: TerminateIn) -> dict[str, Any]:
@@ -213,4 +286,10 @@ EFFECTS: dict[Action, Effect] = {
     Action.REQUEST_TERMINATION: _request_termination,
     Action.TERMINATE: _terminate,
     Action.REASSIGN: _reassign,
+    Action.ALLOW_SECOND_SUPPLEMENT: _allow_second_supplement,
+    Action.CLOSE_SUPPLEMENT: _close_supplement,
+    Action.RECORD_TERMINATION_STATEMENT: _record_termination_statement,
+    Action.CONFIRM_TERMINATION: _confirm_termination,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.DECIDE_EXTENSION: _decide_extension,
 }

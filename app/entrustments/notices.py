@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.entrustments import deadlines
+from app.entrustments import routing as helpers
 from app.entrustments.workflow import Notice, Rule, To
 from app.models import Entrustment, EntrustmentEvent
 from app.notifications.outbox import enqueue
@@ -41,6 +42,14 @@ def _send(session: Session, case: Entrustment, notice: Notice, event: Entrustmen
                 entrustment_id=case.id)
     elif notice.to is To.TASK_FORCE:
         tell_task_force(session, notice.kind, case.village.parent_id, occasion, values, case.id)
+    elif notice.to is To.SECRETARY:
+        secretary = helpers.village_secretary(session, case.village_id)
+        if secretary is None:  # no bound secretary: the township decides instead
+            tell_task_force(session, notice.kind, case.village.parent_id, occasion, values, case.id)
+        else:
+            enqueue(session, notice.kind, dedupe_key=f"{notice.kind.value}:{occasion}", recipient_kind="secretary",
+                    recipient_id=secretary.id, recipient_openid=secretary.openid, payload=values,
+                    entrustment_id=case.id)
     elif case.helper is not None:
         enqueue(session, notice.kind, dedupe_key=f"{notice.kind.value}:{occasion}", recipient_kind="helper",
                 recipient_id=case.helper_id, recipient_openid=case.helper.openid, payload=values,

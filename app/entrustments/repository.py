@@ -103,3 +103,13 @@ def open_for_helper(session: Session, helper_id: int, scope: ColumnElement[bool]
         .where(scope, Entrustment.helper_id == helper_id, Entrustment.status.in_(OPEN))
         .order_by(Entrustment.submitted_at, Entrustment.id)
     ).all()
+
+
+def second_supplement_lists(session: Session) -> dict[int, int]:
+    """Per helper, the cases on which a second supplement list was sent (a departure from 一次性告知)."""
+    rows = session.execute(
+        select(Entrustment.helper_id, func.count())
+        .where(Entrustment.supplement_rounds > 1, Entrustment.helper_id.is_not(None))
+        .group_by(Entrustment.helper_id)
+    ).tuples().all()
+    return {helper_id: count for helper_id, count in rows if helper_id is not None}

@@ -94,5 +94,13 @@ for _path, _op, _action, _summary in (
     ("terminate", "terminate_entrustment", Action.TERMINATE, "终止办理并移交材料"),
     ("reassign", "reassign_entrustment", Action.REASSIGN, "改派帮办员"),
     ("archive", "archive_entrustment", Action.ARCHIVE, "归档"),
+    ("close-supplement", "close_supplement", Action.CLOSE_SUPPLEMENT, "补正结束：材料已齐或帮办员认为够用"),
+    ("allow-second-supplement", "allow_second_supplement", Action.ALLOW_SECOND_SUPPLEMENT,
+     "乡镇（街道）批准第二次补正告知（偏离一次性告知，须说明理由）"),
+    ("record-termination-statement", "record_termination_statement", Action.RECORD_TERMINATION_STATEMENT,
+     "帮办员记下委托人签字的终止声明（须附签字照片，请在工作台页面上传），待村书记确认"),
+    ("confirm-termination", "confirm_termination", Action.CONFIRM_TERMINATION, "村（社区）书记确认委托人要求终止"),
+    ("request-extension", "request_extension", Action.REQUEST_EXTENSION, "帮办员申请延长办理时限"),
+    ("decide-extension", "decide_extension", Action.DECIDE_EXTENSION, "乡镇（街道）审批延期"),
 ):
     _action_route(_path, _op, _action, _summary)

@@ -50,13 +50,18 @@ def route(session: Session, village: Region) -> RoutingDecision:
         helper, count = row
         return RoutingDecision(helper, Queue.HELPER, f"本村在岗且已绑定微信的帮办员中待办最少（{count} 件）")
     # A secretary who has not bound WeChat would neither hear of the case nor open it.
-    secretary = session.scalar(
+    secretary = village_secretary(session, village.id)
+    if secretary is not None:
+        return RoutingDecision(secretary, Queue.SECRETARY, "本村没有在岗且已绑定微信的帮办员，转村（社区）书记")
+    return RoutingDecision(None, Queue.TOWNSHIP, "本村没有已绑定微信的帮办员和书记，转乡镇（街道）工作专班")
+
+
+def village_secretary(session: Session, village_id: int) -> Helper | None:
+    """The village's active secretary who has bound WeChat (the one who can be told and can act)."""
+    return session.scalar(
         select(Helper)
-        .where(Helper.village_id == village.id, Helper.active.is_(True), Helper.is_secretary.is_(True),
+        .where(Helper.village_id == village_id, Helper.active.is_(True), Helper.is_secretary.is_(True),
                Helper.openid.is_not(None))
         .order_by(Helper.id)
         .limit(1)
     )
-    if secretary is not None:
-        return RoutingDecision(secretary, Queue.SECRETARY, "本村没有在岗且已绑定微信的帮办员，转村（社区）书记")
-    return RoutingDecision(None, Queue.TOWNSHIP, "本村没有已绑定微信的帮办员和书记，转乡镇（街道）工作专班")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.models import Channel, EntrustmentStatus, Queue, RatingLevel, RatingSource
+from app.models import Channel, EntrustmentStatus, Queue, RatingLevel, RatingSource, TerminationCause
 from app.privacy import id_number_is_valid, normalize_phone, phone_is_valid
 
 
@@ -108,6 +108,40 @@ class EvaluateIn(VersionIn):
 class RequestTerminationIn(VersionIn):
     reason: Annotated[Text, Field(max_length=500)]
     confirmed: bool = Field(description="委托人明确确认终止；必须为 true")
+    cause: TerminationCause = TerminationCause.RESIDENT_REQUEST
+
+
+class TerminationStatementIn(VersionIn):
+    """For a resident without WeChat: the helper records their signed statement (photos of it, or a signature
+    drawn on the helper's phone); the village secretary confirms it before the case can end."""
+
+    cause: TerminationCause | None = None
+    reason: Annotated[Text, Field(max_length=500)]
+
+
+class ConfirmTerminationIn(VersionIn):
+    note: Annotated[Text, Field(max_length=500)] | None = None
+
+
+class CloseSupplementIn(VersionIn):
+    note: Annotated[Text, Field(max_length=500)] | None = Field(
+        default=None, description="帮办员认为已交的材料够用时说明理由")
+
+
+class AllowSecondSupplementIn(VersionIn):
+    reason: Annotated[Text, Field(max_length=500)] = Field(description="为什么要第二次告知补正（偏离一次性告知）")
+
+
+class ExtensionIn(VersionIn):
+    days: int | None = Field(default=None, ge=1, le=60, description="延长的工作日数")
+    reason: Annotated[Text, Field(max_length=500)]
+    basis: Annotated[Text, Field(max_length=200)] = Field(
+        description="延期依据，例如《最低生活保障审核确认办法》：情况复杂的可延长15个工作日")
+
+
+class ExtensionDecisionIn(VersionIn):
+    approved: bool
+    note: Annotated[Text, Field(max_length=500)]
 
 
 class TerminateIn(VersionIn):

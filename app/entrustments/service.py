@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit, clock
-from app.auth.actor import Actor, ActorKind
+from app.auth.actor import WORKER, Actor, ActorKind
 from app.auth.scope import entrustment_scope, region_in_scope
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
 from app.entrustments import attachments, clocks, events, notices, repository
-from app.entrustments.effects import EFFECTS, Act, NamedPhoto
+from app.entrustments.effects import EFFECTS, Act, NamedPhoto, remaining_materials
 from app.entrustments.routing import route
-from app.entrustments.schemas import SubmitIn
-from app.entrustments.workflow import Action, EventKind, Flag, Rule, check, rule_for
+from app.entrustments.schemas import CloseSupplementIn, SubmitIn
+from app.entrustments.workflow import Action, EventKind, Flag, Rule, check, gates_of, rule_for
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.matters import repository as matters
 from app.models import (
@@ -226,7 +226,8 @@ def _authorise_on_case(actor: Actor, case: Entrustment, rule: Rule) -> None:
 
 
 # Photos that come with an action are materials, except those of papers handed back.
-PHOTO_KINDS = {Action.TERMINATE: AttachmentKind.HANDOVER, Action.COMPLETE: AttachmentKind.PROOF}
+PHOTO_KINDS = {Action.TERMINATE: AttachmentKind.HANDOVER, Action.COMPLETE: AttachmentKind.PROOF,
+               Action.RECORD_TERMINATION_STATEMENT: AttachmentKind.TERMINATION}
 
 
 def transition(session: Session, actor: Actor, entrustment_id: int, action: Action, data: BaseModel, *,
@@ -243,15 +244,25 @@ def transition(session: Session, actor: Actor, entrustment_id: int, action: Acti
     version = getattr(data, "version", None)
     if version is not None and version != case.version:
         raise Conflict(STALE, code="version_conflict", version=case.version)
-    rule = check(case.status, action, actor.kinds, flagged=case.termination_requested_at is not None,
-                 fields=data.model_dump())
+    rule = check(case.status, action, actor.kinds, gates=gates_of(case), fields=data.model_dump())
     _authorise_on_case(actor, case, rule)
     act = Act(session, actor, case, WorkCalendar.load(session), clock.now(), photos)
     from_status = case.status
     details = EFFECTS[action](act, data)
     event = _apply(act, rule, from_status, details, PHOTO_KINDS.get(action, AttachmentKind.MATERIAL))
     notices.notify(session, case, rule, event)
+    if action is Action.SUPPLEMENT and not remaining_materials(case):
+        _close_supplement(act)
     return case
+
+
+def _close_supplement(act: Act) -> None:
+    """Every listed item has arrived: the step ends on its own and the acceptance clock runs again."""
+    rule = rule_for(Action.CLOSE_SUPPLEMENT)
+    closing = Act(act.session, WORKER, act.case, act.calendar, act.now)
+    details = EFFECTS[Action.CLOSE_SUPPLEMENT](closing, CloseSupplementIn())
+    event = _apply(closing, rule, act.case.status, details, AttachmentKind.MATERIAL)
+    notices.notify(act.session, act.case, rule, event)
 
 
 # ---- reading ------------------------------------------------------------------------------------

@@ -15,10 +15,15 @@ from pydantic import BaseModel
 from app.auth.actor import ActorKind
 from app.entrustments.schemas import (
     AcceptIn,
+    AllowSecondSupplementIn,
     ArchiveIn,
+    CloseSupplementIn,
     CompleteIn,
+    ConfirmTerminationIn,
     DeclineIn,
     EvaluateIn,
+    ExtensionDecisionIn,
+    ExtensionIn,
     ForwardIn,
     ProgressIn,
     ReassignIn,
@@ -27,8 +32,10 @@ from app.entrustments.schemas import (
     SubmitIn,
     SupplementIn,
     TerminateIn,
+    TerminationStatementIn,
 )
 from app.errors import Conflict, Forbidden, InvalidInput
+from app.models import Entrustment
 from app.models import EntrustmentStatus as S
 from app.notifications.outbox import Kind
 
@@ -47,6 +54,12 @@ class Action(enum.StrEnum):
     REQUEST_TERMINATION = "request_termination"
     TERMINATE = "terminate"
     REASSIGN = "reassign"
+    ALLOW_SECOND_SUPPLEMENT = "allow_second_supplement"
+    CLOSE_SUPPLEMENT = "close_supplement"
+    RECORD_TERMINATION_STATEMENT = "record_termination_statement"
+    CONFIRM_TERMINATION = "confirm_termination"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
 
 
 class EventKind(enum.StrEnum):
@@ -65,6 +78,12 @@ class EventKind(enum.StrEnum):
     REQUEST_TERMINATION = Action.REQUEST_TERMINATION.value
     TERMINATE = Action.TERMINATE.value
     REASSIGN = Action.REASSIGN.value
+    ALLOW_SECOND_SUPPLEMENT = Action.ALLOW_SECOND_SUPPLEMENT.value
+    CLOSE_SUPPLEMENT = Action.CLOSE_SUPPLEMENT.value
+    RECORD_TERMINATION_STATEMENT = Action.RECORD_TERMINATION_STATEMENT.value
+    CONFIRM_TERMINATION = Action.CONFIRM_TERMINATION.value
+    REQUEST_EXTENSION = Action.REQUEST_EXTENSION.value
+    DECIDE_EXTENSION = Action.DECIDE_EXTENSION.value
     ROUTE = "route"  # who got a new case, and why
     REASSIGNMENT_REQUESTED = "reassignment_requested"  # a village secretary asks the township
     RECTIFICATION_CLOSED = "rectification_closed"  # the township closed the rectification of a bad rating
@@ -81,14 +100,29 @@ class Clock(enum.Enum):
     START_PROCESSING = "start_processing"
     RESET_PROGRESS = "reset_progress"
     STOP = "stop"
+    EXTEND = "extend"  # an approved extension moves the time limit
 
 
 class Flag(enum.Enum):
-    """The termination-requested flag: an action may need it, or set it."""
+    """The termination-requested flag (the resident's authorisation to stop): an action may set it."""
 
     ANY = "any"
-    REQUIRED = "required"
     SETS = "sets"
+
+
+class Gate(enum.Enum):
+    """What must have happened on the case before an action is open, beyond its status."""
+
+    TERMINATION_AUTHORISED = "termination_authorised"  # the resident's word to stop is on record
+    STATEMENT_RECORDED = "statement_recorded"  # a signed statement waits for the secretary's confirmation
+    EXTENSION_PENDING = "extension_pending"  # an extension waits for the township's decision
+
+
+GATE_REFUSALS: dict[Gate, str] = {
+    Gate.TERMINATION_AUTHORISED: "委托人尚未确认申请终止",
+    Gate.STATEMENT_RECORDED: "帮办员还没有记下委托人签字的终止声明",
+    Gate.EXTENSION_PENDING: "没有等待审批的延期申请",
+}
 
 
 class To(enum.Enum):
@@ -96,6 +130,7 @@ class To(enum.Enum):
 
     RESIDENT = "resident"
     HOLDER = "holder"  # the helper holding the case; the township task force while nobody does
+    SECRETARY = "secretary"  # the village secretary (第一责任人); the township task force if none is bound
     TASK_FORCE = "task_force"  # the township task force of the case's village
 
 
@@ -123,6 +158,7 @@ class Rule:
     clock: Clock = Clock.NONE
     flag: Flag = Flag.ANY
     notices: tuple[Notice, ...] = ()
+    needs: Gate | None = None
 
 
 A = ActorKind
@@ -139,9 +175,16 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.REQUEST_SUPPLEMENT, frozenset({S.SUBMITTED}), S.AWAITING_SUPPLEMENT, frozenset({A.HELPER}),
          RequestSupplementIn, ("missing_materials",), Clock.PAUSE,
          notices=(Notice(R, Kind.RESIDENT_SUPPLEMENT_NEEDED),)),
-    Rule(Action.SUPPLEMENT, frozenset({S.AWAITING_SUPPLEMENT}), S.SUBMITTED,
-         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), SupplementIn, (), Clock.RESUME,
-         notices=(Notice(H, Kind.HELPER_SUPPLEMENT_RECEIVED),)),
+    # 一次性告知: the resident supplies the listed items at their own pace; the step ends when every
+    # item has come (closed by the system at once) or when the helper finds what came enough.
+    Rule(Action.SUPPLEMENT, frozenset({S.AWAITING_SUPPLEMENT}), None,
+         frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}), SupplementIn,
+         notices=(Notice(H, Kind.HELPER_SUPPLEMENT_RECEIVED, when="remaining"),)),
+    Rule(Action.CLOSE_SUPPLEMENT, frozenset({S.AWAITING_SUPPLEMENT}), S.SUBMITTED, frozenset({A.HELPER, A.WORKER}),
+         CloseSupplementIn, (), Clock.RESUME,
+         notices=(Notice(H, Kind.HELPER_SUPPLEMENT_COMPLETE, when="all_supplied"),)),
+    Rule(Action.ALLOW_SECOND_SUPPLEMENT, frozenset({S.SUBMITTED}), None, frozenset({A.STAFF}),
+         AllowSecondSupplementIn, ("reason",), notices=(Notice(H, Kind.HELPER_SECOND_SUPPLEMENT_ALLOWED),)),
     Rule(Action.DECLINE, frozenset({S.SUBMITTED}), S.DECLINED, frozenset({A.HELPER}), DeclineIn,
          ("reason",), Clock.STOP, notices=(Notice(R, Kind.RESIDENT_DECLINED),)),
     Rule(Action.FORWARD_TO_WINDOW, frozenset({S.ACCEPTED}), S.IN_PROGRESS, frozenset({A.HELPER}), ForwardIn,
@@ -157,12 +200,24 @@ RULES: tuple[Rule, ...] = (
                   Notice(To.TASK_FORCE, Kind.TOWNSHIP_BAD_RATING, when="rectification_due_on", once=True))),
     Rule(Action.ARCHIVE, frozenset({S.COMPLETED, S.EVALUATED}), S.ARCHIVED, frozenset({A.WORKER, A.STAFF}),
          ArchiveIn),
-    Rule(Action.REQUEST_TERMINATION, OPEN, None, frozenset({A.RESIDENT, A.PLATFORM, A.HELPER}),
+    # 终止 only on the resident's explicit word: their own on WeChat (or through the platform), or, for a
+    # resident without WeChat, a signed statement the helper records and the village secretary confirms.
+    Rule(Action.REQUEST_TERMINATION, OPEN, None, frozenset({A.RESIDENT, A.PLATFORM}),
          RequestTerminationIn, ("reason", "confirmed"), flag=Flag.SETS,
          notices=(Notice(H, Kind.HELPER_TERMINATION_REQUESTED),)),
+    Rule(Action.RECORD_TERMINATION_STATEMENT, OPEN, None, frozenset({A.HELPER}), TerminationStatementIn,
+         ("cause", "reason"), notices=(Notice(To.SECRETARY, Kind.SECRETARY_TERMINATION_TO_CONFIRM),)),
+    Rule(Action.CONFIRM_TERMINATION, OPEN, None, frozenset({A.SECRETARY}), ConfirmTerminationIn, flag=Flag.SETS,
+         needs=Gate.STATEMENT_RECORDED, notices=(Notice(H, Kind.HELPER_TERMINATION_REQUESTED),)),
     Rule(Action.TERMINATE, OPEN, S.TERMINATED, frozenset({A.HELPER}), TerminateIn,
-         ("authorisation_evidence", "handover_receiver", "handover_materials"), Clock.STOP, Flag.REQUIRED,
-         notices=(Notice(R, Kind.RESIDENT_TERMINATED),)),
+         ("authorisation_evidence", "handover_receiver", "handover_materials"), Clock.STOP,
+         needs=Gate.TERMINATION_AUTHORISED, notices=(Notice(R, Kind.RESIDENT_TERMINATED),)),
+    Rule(Action.REQUEST_EXTENSION, HANDLING, None, frozenset({A.HELPER}), ExtensionIn, ("days", "reason", "basis"),
+         notices=(Notice(To.TASK_FORCE, Kind.TOWNSHIP_EXTENSION_REQUESTED),)),
+    Rule(Action.DECIDE_EXTENSION, HANDLING, None, frozenset({A.STAFF}), ExtensionDecisionIn, ("note",),
+         Clock.EXTEND, needs=Gate.EXTENSION_PENDING,
+         notices=(Notice(H, Kind.HELPER_EXTENSION_DECIDED),
+                  Notice(R, Kind.RESIDENT_DEADLINE_EXTENDED, when="approved"))),
     Rule(Action.REASSIGN, OPEN, None, frozenset({A.STAFF}), ReassignIn, ("helper_id", "reason"),
          notices=(Notice(H, Kind.HELPER_NEW_CASE),)),
 )
@@ -197,6 +252,12 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REQUEST_TERMINATION: "申请终止",
     Action.TERMINATE: "终止办理",
     Action.REASSIGN: "改派帮办员",
+    Action.ALLOW_SECOND_SUPPLEMENT: "批准第二次补正告知",
+    Action.CLOSE_SUPPLEMENT: "补正材料已齐",
+    Action.RECORD_TERMINATION_STATEMENT: "记下委托人签字的终止声明",
+    Action.CONFIRM_TERMINATION: "书记确认终止",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.DECIDE_EXTENSION: "审批延期",
 }
 
 ACTOR_LABELS: dict[ActorKind, str] = {
@@ -226,6 +287,10 @@ FIELD_LABELS: dict[str, str] = {
     "handover_receiver": "材料接收人",
     "handover_materials": "移交的材料",
     "helper_id": "帮办代办员",
+    "cause": "终止原因",
+    "days": "延长的工作日",
+    "basis": "延期依据",
+    "note": "审批意见",
 }
 
 
@@ -234,12 +299,20 @@ def rule_for(action: Action) -> Rule:
     return next(rule for rule in RULES if rule.action is action)
 
 
-def allowed_actions(status: S | None, flagged: bool = False) -> list[Action]:
-    return [
-        rule.action
-        for rule in RULES
-        if status in rule.sources and not (rule.flag is Flag.REQUIRED and not flagged)
-    ]
+def gates_of(case: Entrustment) -> frozenset[Gate]:
+    """The gates open on ``case`` now."""
+    gates = set()
+    if case.termination_requested_at is not None:
+        gates.add(Gate.TERMINATION_AUTHORISED)
+    elif case.termination_statement_at is not None:
+        gates.add(Gate.STATEMENT_RECORDED)
+    if case.extension_requested_at is not None and case.extension_decided_at is None:
+        gates.add(Gate.EXTENSION_PENDING)
+    return frozenset(gates)
+
+
+def allowed_actions(status: S | None, gates: frozenset[Gate] = frozenset()) -> list[Action]:
+    return [rule.action for rule in RULES if status in rule.sources and (rule.needs is None or rule.needs in gates)]
 
 
 # Where "请填写「…」" does not say what to do.
@@ -261,21 +334,22 @@ def check(
     action: Action,
     actor_kinds: frozenset[ActorKind],
     *,
-    flagged: bool = False,
+    gates: frozenset[Gate] = frozenset(),
     fields: dict[str, object] | None = None,
 ) -> Rule:
     """The rule for ``action`` in ``status``: 409 if the state forbids it, 403 if the actor may not,
     422 naming the first required field that is missing."""
     rule = _TABLE.get((status, action))
-    if rule is None or (rule.flag is Flag.REQUIRED and not flagged):
+    if rule is None or (rule.needs is not None and rule.needs not in gates):
         state = STATUS_LABELS[status] if status else "未提交"
-        options = "、".join(ACTION_LABELS[a] for a in allowed_actions(status, flagged)) or "无"
-        if rule is not None:
-            message = f"办件当前状态为「{state}」，委托人尚未确认申请终止，不能「{ACTION_LABELS[action]}」。"
+        allowed = allowed_actions(status, gates)
+        options = "、".join(ACTION_LABELS[a] for a in allowed) or "无"
+        if rule is not None and rule.needs is not None:
+            message = f"办件当前状态为「{state}」，{GATE_REFUSALS[rule.needs]}，不能「{ACTION_LABELS[action]}」。"
         else:
             message = f"办件当前状态为「{state}」，不能「{ACTION_LABELS[action]}」。"
         raise Conflict(message + f"当前可以办理的操作：{options}。", code="action_not_allowed",
-                       status_label=state, allowed=[a.value for a in allowed_actions(status, flagged)])
+                       status_label=state, allowed=[a.value for a in allowed])
     if not rule.actors & actor_kinds:
         who = "、".join(ACTOR_LABELS[a] for a in sorted(rule.actors))
         raise Forbidden(f"「{ACTION_LABELS[action]}」只能由{who}办理。")

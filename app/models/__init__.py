@@ -15,6 +15,7 @@ from app.models.entrustment import (
     Handover,
     ProgressNote,
     Queue,
+    TerminationCause,
 )
 from app.models.evaluation import Evaluation, RatingLevel, RatingSource, Rectification, RectificationStatus
 from app.models.helper import Helper, HelperCategory
@@ -32,5 +33,5 @@ __all__ = [
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
     "ProgressNote", "Queue", "RatingLevel", "RatingSource", "Rectification", "RectificationStatus",
-    "Region", "RegionLevel", "Resident", "Role", "ServiceKind", "StaffMember",
+    "Region", "RegionLevel", "Resident", "Role", "ServiceKind", "StaffMember", "TerminationCause",
 ]

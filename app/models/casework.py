@@ -32,6 +32,7 @@ class AttachmentKind(enum.StrEnum):
     MATERIAL = "material"
     AUTHORISATION = "authorisation"  # photo of the signed paper entrustment form
     HANDOVER = "handover"
+    TERMINATION = "termination"  # the resident's signed statement that the matter is to stop
     PROOF = "proof"  # the decision, receipt or window slip that shows the matter was done
 
 

@@ -42,6 +42,17 @@ class AuthorisationKind(enum.StrEnum):
     PLATFORM = "platform"
 
 
+class TerminationCause(enum.StrEnum):
+    """The plan's 终止情况: the resident's own request, or the matter's own reason."""
+
+    RESIDENT_REQUEST = "委托人不需要办了"
+    DECEASED = "委托人去世"
+    MOVED_AWAY = "迁出本地"
+    INELIGIBLE = "不再符合条件"
+    HANDLED_ELSEWHERE = "已在别处办理"
+    OTHER = "其他"
+
+
 class Queue(enum.StrEnum):
     """Who holds a case that has no working helper: routing's fall-backs."""
 
@@ -85,6 +96,8 @@ class Entrustment(Base):
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     termination_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     termination_reason: Mapped[str | None] = mapped_column(Text)
+    termination_cause: Mapped[TerminationCause | None] = mapped_column(str_enum(TerminationCause, 16))
+    termination_statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # signed, awaiting the secretary
 
     acceptance_due_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -95,6 +108,15 @@ class Entrustment(Base):
     calendar_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
 
     missing_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supplied_materials: Mapped[list[str]] = mapped_column(JSON, default=list)  # of this round's list
+    supplement_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    second_supplement_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int | None] = mapped_column(Integer)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_basis: Mapped[str | None] = mapped_column(Text)
+    extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_approved: Mapped[bool | None] = mapped_column(Boolean)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     window_name: Mapped[str | None] = mapped_column(String(128))
     forwarded_on: Mapped[date | None] = mapped_column(Date)

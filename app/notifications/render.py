@@ -173,6 +173,7 @@ def context(payload: dict[str, Any]) -> dict[str, str]:
         "progress": progress_text(event),
         "urgency": payload.get("urgency") or "一般",
         "stage": "已送窗口" if event.get("window_name") else "办理中",
+        "extension_outcome": "同意延期" if event.get("approved") else "不同意延期",
         "due_note": DUE_NOTES[bool(payload.get("deadline_provisional"))],
         "now": _time_text(now()),
     }

@@ -36,6 +36,8 @@ _SAY: dict[str, tuple[str, ...]] = {
     "resident_terminated": ("按您的意思，{matter}已经停止办理了。", "材料已经交还给{handover_receiver}。"),
     "resident_rectification_closed": ("关于{matter}，您提的意见乡镇（街道）已经核实处理了。",
                                       "处理情况是：{resolution}。"),
+    "resident_deadline_extended": ("{matter}情况比较复杂，乡镇（街道）同意延长办理时间。",
+                                   "现在预计{due_on}前办好，办好了我马上告诉您。"),
 }
 _ANY = ("{matter}有新的情况，我跟您说一下。",)
 

@@ -3,6 +3,8 @@ before anything is parsed. Invalid fields are worded by ``app.validation``, as f
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 
 from fastapi import UploadFile
@@ -11,6 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE, Photo, check_count, check_photo
+from app.errors import InvalidInput
 from app.web.pages import PAGE_HEADERS, came_from, templates
 
 PHOTO_LIMITS = (f"每张照片不超过 {MAX_PHOTO_BYTES // (1024 * 1024)}MB，只收 JPG、PNG、WebP 格式，"
@@ -36,6 +39,20 @@ def read_photos(files: Sequence[UploadFile | str], *, field: str = "photos",
         label = f"{name}的照片" if name else f"第 {number} 张照片"
         photos.append((name, check_photo(data, field=field, label=label)))
     return photos
+
+
+SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+def drawn_signature(data_url: str, field: str = "signature") -> Photo:
+    """A signature drawn on the helper's phone, sent by the page as a PNG data URL."""
+    if not data_url.startswith(SIGNATURE_PREFIX):
+        raise InvalidInput(field, "签名没有保存好，请让委托人重新签一次。")
+    try:
+        data = base64.b64decode(data_url[len(SIGNATURE_PREFIX):], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(field, "签名没有保存好，请让委托人重新签一次。") from None
+    return check_photo(data, field=field, label="签名")
 
 
 async def refuse_large_body(scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,28 +19,30 @@ from app.entrustments import attachments, service
 from app.entrustments import repository as entrustments_repository
 from app.entrustments.schemas import (
     AcceptIn,
+    CloseSupplementIn,
     CompleteIn,
     DeclineIn,
     EvaluateIn,
+    ExtensionIn,
     ForwardIn,
     ProgressIn,
     RequestSupplementIn,
-    RequestTerminationIn,
     SupplementIn,
     TerminateIn,
+    TerminationStatementIn,
 )
-from app.entrustments.workflow import RULES, Action, allowed_actions
+from app.entrustments.workflow import RULES, Action, allowed_actions, gates_of
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.evaluations import repository as evaluations
 from app.helpers import calls, workbench
 from app.matters import repository as matters
 from app.matters.catalog import UNDECIDED_CODE
-from app.models import CallTask, Entrustment, RatingLevel
+from app.models import CallTask, Entrustment, RatingLevel, TerminationCause
 from app.notifications import delivery
 from app.regions import repository as regions
 from app.validation import invalid_from
 from app.web import helper_texts as texts
-from app.web.forms import read_photos
+from app.web.forms import drawn_signature, read_photos
 from app.web.identity import FormChecked, Visitor, VisitorDep, as_helper
 from app.web.pages import PageRoute, render, see_other
 
@@ -66,11 +68,12 @@ def case_for_staff(session: Session, actor: Actor, case_id: int) -> Entrustment:
 def offered_actions(case: Entrustment, actor: Actor) -> list[Action]:
     if case.helper_id != actor.helper_id:
         return []
-    flagged = case.termination_requested_at is not None
-    offered = [a for a in allowed_actions(case.status, flagged) if a in _HELPER_ACTIONS and a in texts.ACTION_SLUGS]
+    flagged = case.termination_requested_at is not None or case.termination_statement_at is not None
+    allowed = allowed_actions(case.status, gates_of(case))
+    offered = [a for a in allowed if a in _HELPER_ACTIONS and a in texts.ACTION_SLUGS]
     order = list(texts.ACTION_SLUGS)
     if flagged:  # the resident asked to stop: handing the papers back comes first
-        offered = [a for a in offered if a is not Action.REQUEST_TERMINATION]
+        offered = [a for a in offered if a is not Action.RECORD_TERMINATION_STATEMENT]
         order.insert(0, order.pop(order.index(Action.TERMINATE)))
     return sorted(offered, key=order.index)
 
@@ -113,7 +116,8 @@ def case_page(request: Request, session: Session, visitor: Visitor, case_id: int
         photos=attachments.for_case(session, case), evaluation=evaluations.for_case(session, case.id),
         deliveries=delivery.for_case(session, case.id), township=township,
         matters=[m for m in matters.active(session) if m.code != UNDECIDED_CODE],
-        levels=[level.value for level in RatingLevel], today=clock.today(),
+        levels=[level.value for level in RatingLevel], causes=[cause.value for cause in TerminationCause],
+        today=clock.today(),
         now=clock.now().astimezone(clock.CHINA).strftime("%Y-%m-%dT%H:%M"), mine=case.helper_id == actor.helper_id,
         open_action=open_action or _first_to_open(actions),
         values=values or {}, errors=errors or {},
@@ -146,12 +150,15 @@ def _lines(*groups: Sequence[str] | str) -> list[str]:
 
 
 def _act(request: Request, session: Session, visitor: Visitor, case_id: int, action: Action,
-         build: Callable[[], BaseModel], values: dict[str, Any], *, photos: PhotosIn | None = None) -> Response:
+         build: Callable[[], BaseModel], values: dict[str, Any], *, photos: PhotosIn | None = None,
+         signature: str = "") -> Response:
     actor = as_helper(visitor)
     case_for_staff(session, actor, case_id)
     slug = texts.ACTION_SLUGS[action]
     try:
         chosen = read_photos(photos or [])
+        if signature:
+            chosen.append(("委托人手写签名", drawn_signature(signature)))
         try:
             data = build()
         except ValidationError as exc:
@@ -237,13 +244,34 @@ def complete(request: Request, session: SessionDep, visitor: VisitorDep, case_id
                 {"result": result, "replied_at": replied_at, "proof_reference": proof_reference}, photos=photos)
 
 
-@router.post("/cases/{case_id}/request-termination", dependencies=[FormChecked])
-def request_termination(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
-                        version: Text = "", reason: Text = "", confirmed: Text = "") -> Response:
+@router.post("/cases/{case_id}/termination-statement", dependencies=[FormChecked])
+def termination_statement(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
+                          version: Text = "", cause: Text = "", reason: Text = "", signature: Text = "",
+                          photos: PhotosIn = []) -> Response:  # noqa: B006
     def build() -> BaseModel:
-        return RequestTerminationIn(version=_version(version), reason=reason, confirmed=confirmed == "yes")
+        return TerminationStatementIn.model_validate({"version": _version(version), "cause": cause or None,
+                                                      "reason": reason})
 
-    return _act(request, session, visitor, case_id, Action.REQUEST_TERMINATION, build, {"reason": reason})
+    return _act(request, session, visitor, case_id, Action.RECORD_TERMINATION_STATEMENT, build,
+                {"cause": cause, "reason": reason}, photos=photos, signature=signature)
+
+
+@router.post("/cases/{case_id}/close-supplement", dependencies=[FormChecked])
+def close_supplement(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+                     note: Text = "") -> Response:
+    return _act(request, session, visitor, case_id, Action.CLOSE_SUPPLEMENT,
+                lambda: CloseSupplementIn(version=_version(version), note=note or None), {"note": note})
+
+
+@router.post("/cases/{case_id}/request-extension", dependencies=[FormChecked])
+def request_extension(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, version: Text = "",
+                      days: Text = "", reason: Text = "", basis: Text = "") -> Response:
+    def build() -> BaseModel:
+        return ExtensionIn.model_validate({"version": _version(version), "days": days or None, "reason": reason,
+                                           "basis": basis})
+
+    return _act(request, session, visitor, case_id, Action.REQUEST_EXTENSION, build,
+                {"days": days, "reason": reason, "basis": basis})
 
 
 @router.post("/cases/{case_id}/terminate", dependencies=[FormChecked])

@@ -15,7 +15,7 @@ from app.complaints import service as complaints
 from app.entrustments import attachments, service
 from app.entrustments import repository as entrustments_repository
 from app.entrustments.schemas import EvaluateIn, RequestTerminationIn, SubmitIn, SupplementIn
-from app.entrustments.workflow import Action, allowed_actions
+from app.entrustments.workflow import Action, allowed_actions, gates_of
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evaluations import repository as evaluations
 from app.matters import repository as matters
@@ -139,7 +139,7 @@ def _case_page(request: Request, session: SessionDep, visitor: VisitorDep, case_
     actor = as_resident(visitor)
     case = service.get(session, actor, case_id)
     flagged = case.termination_requested_at is not None
-    allowed = allowed_actions(case.status, flagged)
+    allowed = allowed_actions(case.status, gates_of(case))
     history = service.timeline(session, case)
     events = [(e, texts.timeline_line(e, case)) for e in history]
     evaluation = evaluations.for_case(session, case.id)

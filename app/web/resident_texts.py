@@ -136,6 +136,9 @@ def done_message(key: str, case: Entrustment, evaluation: Evaluation | None = No
     if key == "submit":
         return f"委托已提交，编号 {case.number}。{next_step(case)}"
     if key == "supplement":
+        left = [name for name in case.missing_materials or [] if name not in (case.supplied_materials or [])]
+        if case.status.value == "awaiting_supplement" and left:
+            return f"收到了。还差：{'、'.join(left)}。备好了再拍照交上来，交齐前暂停计时。"
         return f"补交的材料已提交。{next_step(case)}"
     if key == "cancel":
         return f"已申请取消。{CANCEL_PROMISE}"

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import SessionDep
 from app.entrustments import attachments, reassignment, service
-from app.entrustments.workflow import OPEN
+from app.entrustments.schemas import ConfirmTerminationIn
+from app.entrustments.workflow import OPEN, Action, allowed_actions, gates_of
 from app.errors import InvalidInput
 from app.evaluations import repository as evaluations
 from app.helpers import workbench
@@ -39,7 +40,10 @@ def village_cases(request: Request, session: SessionDep, visitor: VisitorDep, sh
                   total=len(items))
 
 
-def _case_page(request: Request, session: Session, visitor: Visitor, case_id: int, *, done: bool = False,
+DONE = {"reassignment": texts.REASSIGNMENT_DONE, "confirm-termination": texts.TERMINATION_CONFIRMED}
+
+
+def _case_page(request: Request, session: Session, visitor: Visitor, case_id: int, *, done: str | None = None,
                values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Response:
     actor = as_secretary(visitor)
     case = case_for_staff(session, actor, case_id)
@@ -47,13 +51,28 @@ def _case_page(request: Request, session: Session, visitor: Visitor, case_id: in
                   case=case, texts=texts, clock=workbench.clock_of(case), timeline=service.timeline(session, case),
                   photos=attachments.for_case(session, case), evaluation=evaluations.for_case(session, case.id),
                   deliveries=delivery.for_case(session, case.id), can_request=case.status in OPEN,
-                  done=texts.REASSIGNMENT_DONE if done else None,
+                  can_confirm=Action.CONFIRM_TERMINATION in allowed_actions(case.status, gates_of(case)),
+                  done=DONE.get(done or ""),
                   values=values or {}, errors=errors or {})
 
 
 @router.get("/cases/{case_id}")
 def case(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int, done: str | None = None) -> Response:
-    return _case_page(request, session, visitor, case_id, done=done == "reassignment")
+    return _case_page(request, session, visitor, case_id, done=done)
+
+
+@router.post("/cases/{case_id}/confirm-termination", dependencies=[FormChecked])
+def confirm_termination(request: Request, session: SessionDep, visitor: VisitorDep, case_id: int,
+                        note: Text = "") -> Response:
+    actor = as_secretary(visitor)
+    case_for_staff(session, actor, case_id)
+    try:
+        with session.begin_nested():
+            service.transition(session, actor, case_id, Action.CONFIRM_TERMINATION,
+                               ConfirmTerminationIn(note=note or None))
+    except InvalidInput as exc:
+        return _case_page(request, session, visitor, case_id, values={"note": note}, errors={exc.field: exc.message})
+    return see_other(f"/h5/secretary/cases/{case_id}?done=confirm-termination")
 
 
 @router.post("/cases/{case_id}/reassignment", dependencies=[FormChecked])

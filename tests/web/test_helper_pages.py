@@ -3,6 +3,7 @@ workflow from the case page, and the walls around other villages' cases."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import httpx
@@ -15,6 +16,8 @@ from app.entrustments import service
 from app.entrustments.schemas import AcceptIn, CompleteIn, ForwardIn, RequestTerminationIn
 from app.entrustments.workflow import Action
 from app.models import (
+    Attachment,
+    AttachmentKind,
     CallTask,
     Entrustment,
     EntrustmentStatus,
@@ -26,11 +29,13 @@ from app.models import (
     ProgressNote,
     RatingSource,
     Resident,
+    TerminationCause,
 )
 from tests.factories import create_helper, create_resident, helper_actor, resident_actor, submit_as_resident
 from tests.web.support import HELPER, OTHER_HELPER, RESIDENT, SECRETARY, Site, World, csrf_of, form_token, signed_in
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
 @pytest.fixture
@@ -205,21 +210,38 @@ def test_a_rating_given_by_phone_is_recorded_and_marked_so(helper: httpx.Client,
     assert evaluation.recorded_by_helper_id == world.helper.id
 
 
-def test_terminating_needs_the_residents_request_then_records_the_hand_over(helper: httpx.Client, world: World,
-                                                                          db: Session) -> None:
+def test_a_helper_alone_cannot_end_a_case_the_statement_goes_to_the_secretary_first(
+        helper: httpx.Client, site: Site, world: World, db: Session) -> None:
     case = new_case(db, world)
     page = helper.get(f"/h5/helper/cases/{case.id}").text
-    assert "终止办理并交还材料" not in page and "委托人要求终止（电话或当面）" in page
-    unconfirmed = act(helper, case, "request-termination", reason="老人住院了，家里说先不办")
-    assert unconfirmed.status_code == 422 and "明确要求终止" in unconfirmed.text
-    flagged = act(helper, case, "request-termination", reason="老人住院了，家里说先不办", confirmed="yes")
-    assert "终止办理并交还材料" in flagged.text and "委托人申请终止" in flagged.text
-    terminated = act(helper, case, "terminate", authorisation_evidence="委托人电话确认，儿子在场",
-                     handover_receiver="李秀英", handed=["居民身份证"], extra="医院病历")
+    assert "终止办理并交还材料" not in page and "委托人要求终止：记下签字的声明" in page
+    unsigned = act(helper, case, "termination-statement", cause="委托人去世", reason="老人上周去世了")
+    assert unsigned.status_code == 422 and "签字的终止声明" in unsigned.text
+    badly_drawn = act(helper, case, "termination-statement", cause="委托人去世", reason="老人上周去世了",
+                      signature="data:image/png;base64,not-a-picture")
+    assert badly_drawn.status_code == 422 and "签名没有保存好" in badly_drawn.text
+    signed = act(helper, case, "termination-statement", cause="委托人去世", reason="老人上周去世了，儿子签字",
+                 signature="data:image/png;base64," + base64.b64encode(PNG).decode())
+    assert signed.status_code == 200 and "已请村（社区）书记确认" in signed.text
+    assert "终止办理并交还材料" not in signed.text  # not before the secretary confirms
+    assert outbox_kinds(db, case)[-1] == "secretary_termination_to_confirm"
+    secretary = signed_in(site, SECRETARY)
+    confirm_page = secretary.get(f"/h5/secretary/cases/{case.id}").text
+    assert "确认委托人要求终止" in confirm_page and "委托人去世" in confirm_page
+    confirmed = secretary.post(f"/h5/secretary/cases/{case.id}/confirm-termination",
+                               data={"csrf": csrf_of(confirm_page), "note": "已电话核实"})
+    assert confirmed.status_code == 200 and "已确认委托人要求终止" in confirmed.text
+    flagged = helper.get(f"/h5/helper/cases/{case.id}").text
+    assert "终止办理并交还材料" in flagged
+    terminated = act(helper, case, "terminate", authorisation_evidence="委托人儿子签字的终止声明，书记已确认",
+                     handover_receiver="李秀英的儿子", handed=["居民身份证"], extra="医院病历")
     assert terminated.status_code == 200 and "已终止办理" in terminated.text
     handover = db.scalar(select(Handover))
     assert handover is not None and handover.materials == ["居民身份证", "医院病历"]
-    assert reload(db, case).status is EntrustmentStatus.TERMINATED
+    case = reload(db, case)
+    assert case.status is EntrustmentStatus.TERMINATED and case.termination_cause is TerminationCause.DECEASED
+    kinds = {a.kind for a in db.scalars(select(Attachment).where(Attachment.entrustment_id == case.id))}
+    assert kinds == {AttachmentKind.TERMINATION}
     assert "resident_terminated" in outbox_kinds(db, case)
 
 

@@ -112,14 +112,22 @@ def test_a_family_member_needs_both_name_and_relation_alike(platform_api: httpx.
     assert db.scalar(select(Entrustment)) is None
 
 
-def test_termination_needs_the_residents_explicit_word_alike(helper_api: httpx.Client, helper_page: httpx.Client,
-                                                             world: World, db: Session) -> None:
+def test_a_helper_alone_cannot_end_a_case_alike(helper_api: httpx.Client, helper_page: httpx.Client,
+                                                 world: World, db: Session) -> None:
     case = new_case(db, world)
-    api = helper_api.post(f"/api/v1/entrustments/{case.id}/request-termination",
-                          json={"reason": "家里说先不办", "confirmed": False})
-    message = refused_on_api(api, "confirmed")
-    assert "明确要求终止" in message
-    refused_on_page(act(helper_page, case, "request-termination", reason="家里说先不办"), message)
+    asked = helper_api.post(f"/api/v1/entrustments/{case.id}/request-termination",
+                            json={"reason": "家里说先不办", "confirmed": True})
+    assert asked.status_code == 403 and "委托人" in asked.json()["message"]
+    api = helper_api.post(f"/api/v1/entrustments/{case.id}/record-termination-statement",
+                          json={"cause": "委托人不需要办了", "reason": "家里说先不办"})
+    message = refused_on_api(api, "photos")
+    assert "签字的终止声明" in message
+    refused_on_page(act(helper_page, case, "termination-statement", cause="委托人不需要办了", reason="家里说先不办"),
+                    message)
+    ended = helper_api.post(f"/api/v1/entrustments/{case.id}/terminate",
+                            json={"authorisation_evidence": "电话", "handover_receiver": "李秀英",
+                                  "handover_materials": ["未收取材料"]})
+    assert ended.status_code == 409 and "尚未确认申请终止" in ended.json()["message"]
     assert reload(db, case).termination_requested_at is None
 
 

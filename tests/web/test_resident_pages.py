@@ -190,22 +190,30 @@ def supplement_requested(db: Session, world: World, resident: Resident) -> Entru
     return case
 
 
-def test_the_missing_list_is_shown_once_and_photos_supply_it(resident: httpx.Client, world: World,
-                                                              db: Session) -> None:
+def test_the_missing_list_is_shown_once_and_supplied_one_photo_at_a_time(resident: httpx.Client, world: World,
+                                                                         db: Session) -> None:
     me = db.scalar(select(Resident).where(Resident.openid == RESIDENT)) or create_resident(
         db, world.tree["guibei"], "李秀英", openid=RESIDENT)
     case = supplement_requested(db, world, me)
     page = resident.get(f"/h5/cases/{case.id}").text
     assert "还缺这些材料（一次告诉您）" in page and "1. 居民身份证" in page and "2. 医院诊断证明" in page
-    done = resident.post(f"/h5/cases/{case.id}/supplement",
-                         data={"csrf": csrf_of(page), "photo_for": ["居民身份证", "医院诊断证明"], "note": ""},
-                         files=[("photos", ("id.jpg", JPEG, "image/jpeg")),
-                                ("photos", ("", b"", "application/octet-stream"))])
-    assert done.status_code == 200 and "补交的材料已提交" in done.text
+    first = resident.post(f"/h5/cases/{case.id}/supplement",
+                          data={"csrf": csrf_of(page), "photo_for": ["居民身份证", "医院诊断证明"], "note": ""},
+                          files=[("photos", ("id.jpg", JPEG, "image/jpeg")),
+                                 ("photos", ("", b"", "application/octet-stream"))])
+    assert first.status_code == 200 and "还差：医院诊断证明" in first.text and "✓ 已交" in first.text
+    db.expire_all()
+    assert db.get(Entrustment, case.id).status is EntrustmentStatus.AWAITING_SUPPLEMENT  # type: ignore[union-attr]
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "helper_supplement_received")) is not None
+    db.commit()
+    second = resident.post(f"/h5/cases/{case.id}/supplement",
+                           data={"csrf": csrf_of(first.text), "photo_for": ["医院诊断证明"], "note": ""},
+                           files=[("photos", ("proof.jpg", JPEG, "image/jpeg"))])
+    assert second.status_code == 200 and "补交的材料已提交" in second.text
     db.expire_all()
     assert db.get(Entrustment, case.id).status is EntrustmentStatus.SUBMITTED  # type: ignore[union-attr]
-    assert [a.material_name for a in db.scalars(select(Attachment))] == ["居民身份证"]
-    assert db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "helper_supplement_received")) is not None
+    assert [a.material_name for a in db.scalars(select(Attachment))] == ["居民身份证", "医院诊断证明"]
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "helper_supplement_complete")) is not None
 
 
 def test_supplying_nothing_asks_for_a_photo_or_a_word(resident: httpx.Client, world: World, db: Session) -> None:

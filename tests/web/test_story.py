@@ -121,11 +121,11 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     li.get_by_role("button", name="提交补交的材料").click()
     expect(li.locator(".notice-ok")).to_contain_text("补交的材料已提交")
     expect(li.locator(".badge")).to_have_text("等帮办员联系")
-    assert outbox(db, case_id)[-1] == ("helper_supplement_received", HELPER)
+    assert outbox(db, case_id)[-1] == ("helper_supplement_complete", HELPER)  # the one item listed has come
     deliver(site)
 
     # 王芳 sees the photo arrive, accepts, then completes.
-    wang.goto(link_sent_to(site, HELPER, templates["helper_supplement_received"]))
+    wang.goto(link_sent_to(site, HELPER, templates["helper_supplement_complete"]))
     expect(wang.locator(".timeline.events")).to_contain_text("李秀英补交材料：居民身份证")
     expect(wang.locator(".photos img")).to_have_count(2)
     wang.locator("summary", has_text="材料齐全，受理").click()
@@ -180,7 +180,7 @@ def test_entrust_from_a_village_qr_code_ask_supply_accept_complete_and_rate(
     sent = sorted((m.touser, m.template_id) for m in site.sandbox.templates)
     assert sent == sorted([
         (HELPER, templates["helper_new_case"]), (RESIDENT, templates["resident_receipt"]),
-        (RESIDENT, templates["resident_supplement_needed"]), (HELPER, templates["helper_supplement_received"]),
+        (RESIDENT, templates["resident_supplement_needed"]), (HELPER, templates["helper_supplement_complete"]),
         (RESIDENT, templates["resident_accepted"]), (RESIDENT, templates["resident_completed"]),
         (RESIDENT, templates["resident_evaluation_invitation"]),
     ])

@@ -61,4 +61,42 @@
   if (wrong) {
     (wrong.closest(".field, .group") || wrong).scrollIntoView({block: "center"});
   }
+
+  // A signature drawn with a finger on the helper's phone is sent as a picture with the form.
+  Array.prototype.forEach.call(document.querySelectorAll("canvas[data-signature]"), function (canvas) {
+    var pad = canvas.closest(".signature-pad");
+    var field = pad.querySelector("input[name=signature]");
+    var context = canvas.getContext("2d");
+    var drawing = false;
+    var drawn = false;
+    context.lineWidth = 4;
+    context.lineCap = "round";
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      var at = point(event);
+      context.beginPath();
+      context.moveTo(at[0], at[1]);
+      canvas.setPointerCapture(event.pointerId);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var at = point(event);
+      context.lineTo(at[0], at[1]);
+      context.stroke();
+      drawn = true;
+    });
+    canvas.addEventListener("pointerup", function () { drawing = false; });
+    pad.querySelector("[data-signature-clear]").addEventListener("click", function () {
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      drawn = false;
+      field.value = "";
+    });
+    canvas.closest("form").addEventListener("submit", function () {
+      field.value = drawn ? canvas.toDataURL("image/png") : "";
+    }, true);
+  });
 })();
