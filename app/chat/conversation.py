@@ -7,10 +7,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
-from app.chat import dialogue, entrust, guides, helpers, residents, wording
-from app.chat.dialogue import FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, Chat, choice, clean
+from app.chat import casework, dialogue, entrust, guides, helpers, residents, understand, wording
+from app.chat.dialogue import FLOW_CANCEL, FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, FLOW_RATE, Chat, choice
 from app.chat.entrust import Step
+from app.chat.understand import Want
 from app.helpers import binding
+from app.models import AssistanceCategory
 from app.residents import service as resident_service
 from app.wechat.reply import Reply
 
@@ -18,11 +20,9 @@ FLOWS: dict[str, dict[str, Step]] = {
     FLOW_ENTRUST: entrust.STEPS,
     FLOW_POLICY: guides.POLICY_STEPS,
     FLOW_LOOKUP: guides.LOOKUP_STEPS,
+    FLOW_CANCEL: casework.CANCEL_STEPS,
+    FLOW_RATE: casework.RATE_STEPS,
 }
-
-_ENTRUST_WORDS = ("委托", "我要办", "申请")
-_PROGRESS_WORDS = ("进度", "查询", "办件", "办得怎么样")
-_POLICY_WORDS = ("政策",)
 
 # Media a resident might send while entrusting: their papers, photographed.
 _PICTURES = frozenset({"image", "video", "shortvideo"})
@@ -52,11 +52,16 @@ def reply_to(session: Session, openid: str, text: str) -> Reply:
     chat, stale = open_chat(session, openid)
     if stale:
         return Reply(wording.STALE)
-    if dialogue.is_back(text):
+    # Outside any dialogue "取消" has nothing to go back from: it asks to cancel a case.
+    if dialogue.is_back(text) and (chat.state is not None or choice(text) == "0"):
         dialogue.finish(chat)
         return Reply(wording.RESTART)
     if dialogue.asks_for_call(text):
         return entrust.request_call(chat)
+    if entrust.in_progress(chat):
+        interrupted = _interrupt(chat, text)
+        if interrupted is not None:
+            return interrupted
     if chat.state is not None:
         step = FLOWS.get(chat.state.flow, {}).get(chat.state.step)
         reply = step(chat, text) if step is not None else None
@@ -66,19 +71,54 @@ def reply_to(session: Session, openid: str, text: str) -> Reply:
     return at_start(chat, text)
 
 
+def _interrupt(chat: Chat, text: str) -> Reply | None:
+    """A short "不办了" or "进度" while entrusting: drop the draft, or answer and carry on."""
+    wanted = understand.interrupts(text)
+    if wanted is Want.CANCEL:
+        dialogue.finish(chat)
+        return Reply(wording.DRAFT_DROPPED)
+    if wanted is Want.PROGRESS:
+        progress = residents.progress_text(chat.session, chat.resident)
+        return Reply(f"{progress}\n\n{wording.CONTINUE}{entrust.ask_next(chat).text}")
+    return None
+
+
+def _available(chat: Chat, category: AssistanceCategory | None) -> str | None:
+    code = entrust.matter_code(category) if category else None
+    return code if code and entrust.active_matter(chat, code) else None
+
+
 def at_start(chat: Chat, text: str) -> Reply:
-    number, said = choice(text), clean(text)
+    number = choice(text)
     if number == "1":
         return entrust.start(chat)
-    if number is None and any(word in said for word in _ENTRUST_WORDS):
-        # "我想申请低保": start with the category already chosen.
-        category = entrust.category_said(said)
-        code = entrust.matter_code(category) if category else None
-        return entrust.start(chat, matter=code if code and entrust.active_matter(chat, code) else None)
-    if number == "2" or (number is None and any(word in said for word in _PROGRESS_WORDS)):
+    if number == "2":
         return Reply(residents.progress_text(chat.session, chat.resident))
-    if number == "3" or (number is None and any(word in said for word in _POLICY_WORDS)):
+    if number == "3":
         return guides.start_policy(chat)
+    if number is not None:
+        return Reply(wording.MENU)
+    intent = understand.first_message_intent(text)
+    match intent.want:
+        case Want.CANCEL:
+            return casework.start_cancel(chat, text)
+        case Want.RATE:
+            return casework.start_rating(chat, intent.rating, intent.comment)
+        case Want.ELSEWHERE if intent.elsewhere is not None:
+            return Reply(wording.elsewhere(intent.elsewhere.topic, intent.elsewhere.where))
+        case Want.POLICY if intent.category is not None:
+            return guides.show_policy(chat, intent.category)
+        case Want.POLICY:
+            return guides.start_policy(chat)
+        case Want.PROGRESS:
+            return Reply(residents.progress_text(chat.session, chat.resident))
+        case Want.ENTRUST:
+            # "帮我妈妈申请低保": the matter, for whom and the relation are kept.
+            return entrust.start(chat, matter=_available(chat, intent.category), for_family=intent.for_family,
+                                 relation=intent.relation)
+    if intent.category is not None:
+        # A category named alone ("低保"): what it is, then "回复 1" entrusts it.
+        return guides.show_policy(chat, intent.category)
     return Reply(wording.MENU)
 
 

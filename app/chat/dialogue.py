@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.chat import understand
 from app.models import ConversationState, Resident
 
 TTL = timedelta(minutes=30)
@@ -22,6 +23,8 @@ TTL = timedelta(minutes=30)
 FLOW_ENTRUST = "entrust"
 FLOW_POLICY = "policy"
 FLOW_LOOKUP = "lookup"
+FLOW_CANCEL = "cancel"
+FLOW_RATE = "rate"
 
 # Flows that hold something the resident wrote; the others only remember a menu position.
 FLOWS_WITH_INPUT = frozenset({FLOW_ENTRUST})
@@ -123,7 +126,6 @@ _SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "00123
 _TRIM = re.compile(r"^[\s。，,.!！?？、~～]+|[\s。，,.!！?？、~～]+$")
 _SEPARATORS = re.compile(r"[\s\-－—()]+")
 
-_YES = frozenset({"是", "是的", "对", "对的", "好", "好的", "确认", "确定", "可以", "没错", "嗯", "行"})
 _BACK = frozenset({"返回", "重来", "重新开始", "取消", "回到开始", "退出", "开始"})
 _CALL_FILLERS = ("请", "帮办员", "你们", "您", "一下", "个")
 _CALL_ME = frozenset({"打电话", "给我打电话", "打电话给我", "回电", "回电话", "给我回电", "给我回电话"})
@@ -145,7 +147,12 @@ def choice(text: str) -> str | None:
 
 
 def is_yes(text: str) -> bool:
-    return choice(text) == "1" or clean(text) in _YES
+    """1, or yes in its common forms and the prompt's own words ("确认提交。" as spoken)."""
+    return choice(text) == "1" or understand.yes_no(text) is True
+
+
+def is_no(text: str) -> bool:
+    return understand.yes_no(text) is False
 
 
 def is_back(text: str) -> bool:

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.chat import dialogue, places, residents, wording
+from app.chat import dialogue, places, residents, understand, wording
 from app.chat.dialogue import FLOW_ENTRUST, Chat, choice, clean
+from app.chat.understand import NameProblem
 from app.entrustments import repository as cases
 from app.entrustments import service
 from app.entrustments.schemas import SubmitIn
@@ -48,11 +49,7 @@ def category_said(text: str) -> AssistanceCategory | None:
     number = choice(text)
     if number is not None:
         return wording.CATEGORY_NUMBERS.get(number)
-    reply = clean(text)
-    for category, words in wording.CATEGORY_WORDS.items():
-        if any(word in reply for word in words):
-            return category
-    return None
+    return understand.category_from(text)
 
 
 # -- starting ------------------------------------------------------------------------------------
@@ -63,8 +60,12 @@ def _known_village(chat: Chat) -> str | None:
     return place.village.code if place else None
 
 
-def start(chat: Chat, *, matter: str | None = None) -> Reply:
-    data = {"matter_code": matter} if matter else {}
+def start(chat: Chat, *, matter: str | None = None, for_family: bool | None = None,
+          relation: str | None = None) -> Reply:
+    """Begin entrusting with whatever the first message already said ("帮我妈妈申请低保": the matter,
+    for a family member, the mother), so none of it is asked again."""
+    said = {"matter_code": matter, "for_family": for_family, "beneficiary_relation": relation if for_family else None}
+    data = {key: value for key, value in said.items() if value is not None}
     dialogue.begin(chat, FLOW_ENTRUST, "category", data, village_code=_known_village(chat))
     return ask_next(chat)
 
@@ -81,6 +82,8 @@ def _for_family(chat: Chat) -> bool:
 
 
 def _name(chat: Chat) -> str:
+    if chat.data.get("rename"):
+        return str(chat.data.get("resident_name") or "")
     return str(chat.data.get("resident_name") or chat.resident.name or "")
 
 
@@ -101,13 +104,13 @@ def ask_next(chat: Chat) -> Reply:
         return Reply(wording.ASK_FOR_WHOM)
     if data["for_family"] and "beneficiary_name" not in data:
         dialogue.goto(chat, "beneficiary_name")
-        return Reply(wording.ASK_BENEFICIARY_NAME)
+        return Reply(wording.ask_beneficiary_name(data.get("beneficiary_relation")))
     if data["for_family"] and "beneficiary_relation" not in data:
         dialogue.goto(chat, "beneficiary_relation")
         return Reply(wording.ask_relation(data["beneficiary_name"]))
     if not chat.village_code:
         dialogue.goto(chat, "village")
-        return Reply(wording.ask_village(_for_family(chat)))
+        return Reply(wording.ask_village(_for_family(chat), places.example(chat)))
     if "description" not in data:
         dialogue.goto(chat, "description")
         return Reply(wording.ask_description(_for_family(chat)))
@@ -134,7 +137,7 @@ def _read_back(chat: Chat) -> str:
     label = wording.category_label(matter.category) if matter else data["matter_code"]
     place = places.village_by_code(chat.session, chat.village_code)
     return wording.read_back(
-        label, data.get("beneficiary_name"), data.get("beneficiary_relation"),
+        label, data.get("beneficiary_name"), data.get("beneficiary_relation"), _name(chat),
         place.label if place else "", data["description"], mask_phone(data["phone"]),
     )
 
@@ -158,12 +161,13 @@ def on_category(chat: Chat, text: str) -> Reply:
 
 
 def on_for_whom(chat: Chat, text: str) -> Reply:
-    number, reply = choice(text), clean(text)
+    number, reply = choice(text), understand.normalise(text)
     if number == "1" or (number is None and any(word in reply for word in _SELF_WORDS)
                          and not any(word in reply for word in _FAMILY_WORDS)):
         dialogue.goto(chat, "for_whom", for_family=False, beneficiary_name=None, beneficiary_relation=None)
     elif number == "2" or (number is None and any(word in reply for word in _FAMILY_WORDS)):
-        dialogue.goto(chat, "for_whom", for_family=True)
+        # "帮我妈妈办": the relation is said already.
+        dialogue.goto(chat, "for_whom", for_family=True, beneficiary_relation=understand.known_relation(text))
     else:
         return _retry(chat, wording.NOT_UNDERSTOOD)
     return ask_next(chat)
@@ -178,18 +182,42 @@ def _free_text(chat: Chat, text: str, limit: int, too_long: str) -> str | Reply:
     return value
 
 
+_NAME_PROBLEMS = {NameProblem.PHONE: wording.NAME_IS_PHONE, NameProblem.DIGITS: wording.NAME_HAS_DIGITS}
+
+
+def _name_said(chat: Chat, text: str) -> str | Reply:
+    """The name in "我叫刘德福" (刘德福); a number, or a phone, is asked for again as a name."""
+    said = _free_text(chat, text, NAME_LIMIT * 2, wording.NAME_TOO_LONG)
+    if isinstance(said, Reply):
+        return said
+    name = understand.name_from(text)
+    if isinstance(name, NameProblem):
+        return _retry(chat, _NAME_PROBLEMS.get(name, wording.NEED_WORDS))
+    if len(name) > NAME_LIMIT:
+        return Reply(wording.NAME_TOO_LONG)
+    return name
+
+
 def on_beneficiary_name(chat: Chat, text: str) -> Reply:
-    name = _free_text(chat, text, NAME_LIMIT, wording.NAME_TOO_LONG)
+    name = _name_said(chat, text)
     if isinstance(name, Reply):
         return name
-    dialogue.goto(chat, "beneficiary_name", beneficiary_name=name)
+    # "我妈叫张秀英" says the relation too.
+    relation = chat.data.get("beneficiary_relation") or (
+        understand.known_relation(text.split("叫", 1)[0]) if "叫" in text else None)
+    dialogue.goto(chat, "beneficiary_name", beneficiary_name=name, beneficiary_relation=relation)
     return ask_next(chat)
 
 
 def on_beneficiary_relation(chat: Chat, text: str) -> Reply:
-    relation = _free_text(chat, text, RELATION_LIMIT, wording.RELATION_TOO_LONG)
-    if isinstance(relation, Reply):
-        return relation
+    said = _free_text(chat, text, RELATION_LIMIT * 2, wording.RELATION_TOO_LONG)
+    if isinstance(said, Reply):
+        return said
+    relation = understand.relation_from(text)
+    if relation is None:
+        return _retry(chat, wording.RELATION_NOT_UNDERSTOOD)
+    if len(relation) > RELATION_LIMIT:
+        return Reply(wording.RELATION_TOO_LONG)
     dialogue.goto(chat, "beneficiary_relation", beneficiary_relation=relation)
     return ask_next(chat)
 
@@ -213,7 +241,7 @@ def on_description(chat: Chat, text: str) -> Reply:
 
 
 def on_resident_name(chat: Chat, text: str) -> Reply:
-    name = _free_text(chat, text, NAME_LIMIT, wording.NAME_TOO_LONG)
+    name = _name_said(chat, text)
     if isinstance(name, Reply):
         return name
     dialogue.goto(chat, "resident_name", resident_name=name)
@@ -225,6 +253,9 @@ def on_phone(chat: Chat, text: str) -> Reply:
     if known and not chat.data.get("new_phone") and dialogue.is_yes(text):
         dialogue.goto(chat, "phone", phone=known, phone_ok=True)
         return ask_next(chat)
+    if known and not chat.data.get("new_phone") and dialogue.is_no(text):
+        dialogue.goto(chat, "phone", new_phone=True)
+        return Reply(wording.ASK_PHONE)
     number = dialogue.phone_digits(text)
     if not phone_is_valid(number):
         return Reply(wording.BAD_PHONE)
@@ -235,7 +266,7 @@ def on_phone(chat: Chat, text: str) -> Reply:
 def on_confirm(chat: Chat, text: str) -> Reply:
     if dialogue.is_yes(text):
         return _submit(chat)
-    if choice(text) == "2" or "改" in clean(text):
+    if choice(text) == "2" or "改" in clean(text) or dialogue.is_no(text):
         dialogue.goto(chat, "change")
         return Reply(wording.ASK_CHANGE)
     return Reply(f"{wording.NOT_UNDERSTOOD}\n{_read_back(chat)}")
@@ -248,6 +279,7 @@ _CHANGES: dict[str, dict[str, object]] = {
     "3": {},
     "4": {"description": None},
     "5": {"phone": None, "phone_ok": None, "new_phone": True},
+    "6": {"resident_name": None, "rename": True},
 }
 
 
@@ -306,9 +338,9 @@ def _create(chat: Chat, matter: str, description: str, phone: str, refused: Call
         return Reply(refused(_REFUSALS.get(getattr(exc, "field", ""), exc.message)))
 
 
-def _who_calls(case: Entrustment) -> str:
+def who_calls(case: Entrustment) -> str:
     helper = case.helper
-    return wording.contact_line(helper.name if helper else None, mask_phone(helper.phone) if helper else "",
+    return wording.contact_line(helper.name if helper else None, helper.phone if helper else "",
                                 secretary=case.queue is Queue.SECRETARY)
 
 
@@ -318,7 +350,7 @@ def _submit(chat: Chat) -> Reply:
     if isinstance(case, Reply):
         return case
     dialogue.finish(chat)
-    return Reply(wording.submitted(case.number or "", _who_calls(case), case.matter.acceptance_days))
+    return Reply(wording.submitted(case.number or "", who_calls(case), case.matter.acceptance_days))
 
 
 # -- 9: please call me -----------------------------------------------------------------------------
@@ -335,7 +367,7 @@ def request_call(chat: Chat) -> Reply:
     """9, from anywhere: keep what the resident already said, ask only what a call needs."""
     pending = _pending_call(chat)
     if pending is not None:
-        told = wording.callback_pending(pending.number or "", _who_calls(pending), mask_phone(pending.contact_phone))
+        told = wording.callback_pending(pending.number or "", who_calls(pending), mask_phone(pending.contact_phone))
         if in_progress(chat) and not chat.data.get("callback"):
             return Reply(f"{told}\n\n{wording.CONTINUE}{ask_next(chat).text}")
         dialogue.finish(chat)
@@ -352,7 +384,7 @@ def _ask_next_for_call(chat: Chat) -> Reply:
     data = chat.data
     if not chat.village_code:
         dialogue.goto(chat, "village")
-        return Reply(wording.ask_village(_for_family(chat)))
+        return Reply(wording.ask_village(_for_family(chat), places.example(chat)))
     if not _name(chat):
         dialogue.goto(chat, "resident_name")
         return Reply(wording.ASK_NAME)
@@ -367,5 +399,5 @@ def _ask_next_for_call(chat: Chat) -> Reply:
     if isinstance(case, Reply):
         return case
     dialogue.finish(chat)
-    return Reply(wording.callback_requested(case.number or "", _who_calls(case), case.matter.acceptance_days,
+    return Reply(wording.callback_requested(case.number or "", who_calls(case), case.matter.acceptance_days,
                                             mask_phone(phone)))

@@ -87,7 +87,7 @@ def lookup(chat: Chat, want: str) -> Reply:
     if place is not None:
         return Reply(answer(chat, want, place))
     dialogue.begin(chat, FLOW_LOOKUP, "village", {"want": want})
-    return Reply(wording.ASK_VILLAGE_FOR_LOOKUP)
+    return Reply(wording.ask_village(False, places.example(chat)))
 
 
 def on_lookup_village(chat: Chat, text: str) -> Reply:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from app.chat import dialogue, wording
 from app.chat.dialogue import Chat, choice, clean
 from app.models import Helper, Region, RegionLevel
-from app.privacy import mask_phone
 from app.regions import repository as regions
 from app.wechat.reply import Reply
 
@@ -85,7 +84,33 @@ def village_helpers(session: Session, village: Region) -> list[Helper]:
 
 
 def helper_lines(helpers: list[Helper]) -> list[str]:
-    return [wording.helper_line(h.name, mask_phone(h.phone), secretary=h.is_secretary) for h in helpers]
+    return [wording.helper_line(h.name, h.phone, secretary=h.is_secretary) for h in helpers]
+
+
+def _example(session: Session, township: Region | None) -> Place | None:
+    if township is None:
+        townships = regions.townships(session)
+        township = townships[0] if townships else None
+    villages = regions.children(session, township) if township is not None else []
+    return Place(villages[0], township) if villages else None
+
+
+def _near(chat: Chat) -> Region | None:
+    """The township of the village the dialogue or the resident already names."""
+    place = village_by_code(chat.session, chat.village_code) or village_by_id(chat.session, chat.resident.village_id)
+    return place.township if place else None
+
+
+def example(chat: Chat) -> str | None:
+    """A village to quote in a prompt: a real one of the resident's township when it is known, else
+    of the county's first township; None when no village is registered at all."""
+    place = _example(chat.session, _near(chat))
+    return place.village.name if place else None
+
+
+def example_with_township(chat: Chat) -> str | None:
+    place = _example(chat.session, _near(chat))
+    return f"{place.township.name}{place.village.name}" if place and place.township else None
 
 
 def complaint_contact(session: Session, place: Place) -> tuple[str, str | None]:
@@ -113,16 +138,16 @@ def resolve(chat: Chat, text: str) -> Place | Reply:
             return offered[int(number) - 1]
         if chat.step == "village_choice" and offered:
             return Reply(f"{wording.NOT_UNDERSTOOD}\n{wording.village_choices([p.label for p in offered])}")
-        return Reply(wording.VILLAGE_BY_NAME)
+        return Reply(wording.village_by_name(example(chat)))
     found = match_villages(chat.session, text)
     if len(found) == 1:
         dialogue.goto(chat, "village", choices=None)
         return found[0]
     if not found:
         dialogue.goto(chat, "village", choices=None)
-        return Reply(wording.village_not_found(clean(text)))
+        return Reply(wording.village_not_found(clean(text), example_with_township(chat)))
     if len(found) > MAX_CHOICES:
         dialogue.goto(chat, "village", choices=None)
-        return Reply(wording.VILLAGE_TOO_MANY)
+        return Reply(wording.village_too_many(example_with_township(chat)))
     dialogue.goto(chat, "village_choice", choices=[p.village.code for p in found])
     return Reply(wording.village_choices([p.label for p in found]))

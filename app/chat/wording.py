@@ -101,9 +101,10 @@ CONTINUE = "接着刚才的委托："
 FINISH_FIRST = "您的委托还没提交。请先接着回答下面的问题，或回复 0 回到开始后再查。"
 
 
-def helper_line(name: str, masked_phone: str, *, secretary: bool = False) -> str:
+def helper_line(name: str, phone: str, *, secretary: bool = False) -> str:
+    """A helper with their work phone in full: the plan's 公示 publishes it."""
     who = "村（社区）书记" if secretary else "帮办员"
-    return f"{who}{name}（{masked_phone}）" if masked_phone else f"{who}{name}"
+    return f"{who}{name}（{phone}）" if phone else f"{who}{name}"
 
 
 def village_hello(place: str, helpers: Sequence[str]) -> str:
@@ -128,37 +129,51 @@ VILLAGE_WITHDRAWN = "您选的村（社区）现在找不到了。"
 
 ASK_FOR_WHOM = "是为自己办，还是帮家里人办？1 自己　2 家里人"
 
-ASK_BENEFICIARY_NAME = "请问您的家人叫什么名字？"
+def ask_beneficiary_name(relation: str | None) -> str:
+    return f"请问您{relation}叫什么名字？" if relation else "请问您的家人叫什么名字？"
+
 
 ASK_NAME = "请问怎么称呼您？（比如：李大妈、王建国）"
+
+# A number where a name was asked: most often the phone, given one question early.
+NAME_IS_PHONE = "这像是电话号码，电话等一下再问。这一步请说名字，比如：王建国。"
+
+NAME_HAS_DIGITS = "名字里不能有数字，请说名字，比如：王建国。"
 
 NAME_TOO_LONG = "名字最多32个字，请再发一次。前面填的都还在。"
 
 RELATION_TOO_LONG = "关系最多16个字，用一两个词说就行，比如：父亲、母亲、老伴。"
+
+RELATION_NOT_UNDERSTOOD = "没听懂是什么关系，用一两个词说就行，比如：父亲、母亲、老伴、儿子。"
 
 
 def ask_relation(name: str) -> str:
     return f"请问{name}是您的什么人？（比如：父亲、母亲、老伴、儿子）"
 
 
-def ask_village(for_family: bool) -> str:
+def _for_example(example: str | None) -> str:
+    return f"，比如：{example}" if example else ""
+
+
+def ask_village(for_family: bool, example: str | None) -> str:
+    """``example``: a real village of the resident's township (never one that does not exist)."""
     who = "您的家人" if for_family else "您"
-    return f"请问{who}住在哪个村（社区）？请回复村（社区）的名字，比如：桂北社区"
+    return f"请问{who}住在哪个村（社区）？请回复村（社区）的名字{_for_example(example)}"
 
 
-ASK_VILLAGE_FOR_LOOKUP = "请问您住在哪个村（社区）？请回复村（社区）的名字，比如：桂北社区"
-
-
-def village_not_found(text: str) -> str:
+def village_not_found(text: str, example: str | None) -> str:
     return (
-        f"没有找到「{text[:20]}」。请再发一次村（社区）的名字，可以连乡镇一起说，比如：桂溪街道桂北社区。"
+        f"没有找到「{text[:20]}」。请再发一次村（社区）的名字，可以连乡镇一起说{_for_example(example)}。"
         "回复 0 回到开始。"
     )
 
 
-VILLAGE_BY_NAME = "请回复村（社区）的名字，比如：桂北社区。回复 0 回到开始。"
+def village_by_name(example: str | None) -> str:
+    return f"请回复村（社区）的名字{_for_example(example)}。回复 0 回到开始。"
 
-VILLAGE_TOO_MANY = "符合的村（社区）太多了，请连乡镇（街道）一起说，比如：桂溪街道桂北社区。"
+
+def village_too_many(example: str | None) -> str:
+    return f"符合的村（社区）太多了，请连乡镇（街道）一起说{_for_example(example)}。"
 
 
 def village_choices(places: Sequence[str]) -> str:
@@ -186,17 +201,23 @@ BAD_PHONE = (
 )
 
 
-def read_back(matter: str, beneficiary: str | None, relation: str | None, place: str, description: str,
-              masked_phone: str) -> str:
-    for_whom = f"为您的家人{beneficiary}（{relation}）办理。" if beneficiary else ""
-    shown = description if len(description) <= 40 else description[:40] + "…"
+# The read-back shows the whole description up to this length: a reply must stay within WeChat's
+# 2048 bytes, and the helper reads the rest on the case page.
+READ_BACK_DESCRIPTION = 300
+
+
+def read_back(matter: str, beneficiary: str | None, relation: str | None, name: str, place: str,
+              description: str, masked_phone: str) -> str:
+    """Every answer, one a line, before anything is sent."""
+    for_whom = f"您的家人{beneficiary}（{relation}）" if beneficiary else "您自己"
+    shown = description if len(description) <= READ_BACK_DESCRIPTION else description[:READ_BACK_DESCRIPTION] + "…"
     return (
-        f"您要办的是：{matter}。{for_whom}地点：{place}。说明：{shown} 电话：{masked_phone}。"
-        "回复 1 确认提交，回复 2 修改"
+        f"请核对：\n办理：{matter}\n为谁办：{for_whom}\n您的称呼：{name}\n地点：{place}\n情况：{shown}\n"
+        f"电话：{masked_phone}\n回复 1 确认提交，回复 2 修改"
     )
 
 
-ASK_CHANGE = "要改哪一项？1 办哪一类　2 为谁办　3 村（社区）　4 情况说明　5 电话"
+ASK_CHANGE = "要改哪一项？1 办哪一类　2 为谁办　3 村（社区）　4 情况说明　5 电话　6 您的称呼"
 
 
 def contact_line(helper_name: str | None, masked_phone: str, *, secretary: bool) -> str:
@@ -252,19 +273,24 @@ def day(value: date) -> str:
     return f"{value.month}月{value.day}日"
 
 
+# After a date counted through a year whose holidays the State Council has not published yet.
+PROVISIONAL = "（暂按法定节假日推算，以国务院公布为准）"
+
+
 def case_state(status: EntrustmentStatus, *, termination_requested: bool, acceptance_due: date | None,
-               due: date | None, missing: Sequence[str]) -> str:
+               due: date | None, missing: Sequence[str], provisional: bool = False) -> str:
+    mark = PROVISIONAL if provisional else ""
     if termination_requested:
         return "您申请了不再办理，等帮办员确认"
     if status is EntrustmentStatus.SUBMITTED:
-        return f"已提交，帮办员预计{day(acceptance_due)}前联系您" if acceptance_due else "已提交，等帮办员联系您"
+        return f"已提交，帮办员预计{day(acceptance_due)}前联系您{mark}" if acceptance_due else "已提交，等帮办员联系您"
     if status is EntrustmentStatus.AWAITING_SUPPLEMENT:
         shown = "、".join(missing[:2]) + (f"等{len(missing)}项" if len(missing) > 2 else "")
         return f"还需要补材料：{shown}，请准备好交给帮办员" if shown else "还需要补材料，帮办员会告诉您缺什么"
     if status is EntrustmentStatus.ACCEPTED:
-        return f"帮办员已受理，预计{day(due)}前办结" if due else "帮办员已受理，正在办理"
+        return f"帮办员已受理，预计{day(due)}前办结{mark}" if due else "帮办员已受理，正在办理"
     if status is EntrustmentStatus.IN_PROGRESS:
-        return f"已送乡镇窗口，预计{day(due)}前办结" if due else "已送乡镇窗口，正在办理"
+        return f"已送乡镇窗口，预计{day(due)}前办结{mark}" if due else "已送乡镇窗口，正在办理"
     return "正在办理"
 
 
@@ -272,6 +298,89 @@ def progress(lines: Sequence[str], more: int) -> str:
     head = f"您正在办理的有{len(lines) + more}件：\n"
     tail = f"\n还有{more}件，请在办件页面查看。" if more else ""
     return head + "\n".join(lines) + tail + "\n" + PROGRESS_FOOT
+
+
+# -- cancelling and rating a case in the chat ------------------------------------------------
+
+DRAFT_DROPPED = "好的，刚才没提交的委托不办了，您填的内容已经清除。\n" + CHOICES
+
+NOTHING_TO_CANCEL = "您目前没有可以取消的办件。\n" + CHOICES
+
+
+def cancel_already(number: str) -> str:
+    return f"您已经申请过取消 {number}，不用再申请。帮办员会和您联系，把您交给他的材料原样还给您。"
+
+
+def which_to_cancel(lines: Sequence[str]) -> str:
+    listed = "\n".join(f"{n} {line}" for n, line in enumerate(lines, start=1))
+    return f"要取消哪一件？请回复数字：\n{listed}\n回复 0 不取消"
+
+
+def confirm_cancel(line: str) -> str:
+    return (f"要取消的是：{line}。取消后帮办员不再为您办理，交给他的材料会原样还给您。\n"
+            "回复 1 确认取消，回复 2 不取消")
+
+
+def cancel_kept(number: str) -> str:
+    return f"好的，不取消，{number} 继续办理。"
+
+
+def cancel_reason(said: str) -> str:
+    """What the helper reads as the reason: the resident's own words from the chat."""
+    return f"委托人在微信中说：{said.strip()}"
+
+
+def cancel_requested(number: str, who: str) -> str:
+    return f"已申请取消 {number}。{who}会和您联系，把您交给他的材料原样还给您。回复 2 可查询进度。"
+
+
+def cancel_refused(message: str) -> str:
+    return f"{message}\n没能取消。回复 9 请帮办员给您打电话。"
+
+
+NOTHING_TO_RATE = "您目前没有办结待评价的办件。办好以后，回复“满意”或“不满意”就可以评价。"
+
+NOT_RATEABLE_YET = "您的办件还没有办结，办好以后才能评价。"
+
+RATING_CHOICES = "1 非常满意　2 满意　3 基本满意　4 不满意　5 非常不满意"
+
+
+def which_to_rate(lines: Sequence[str]) -> str:
+    listed = "\n".join(f"{n} {line}" for n, line in enumerate(lines, start=1))
+    return f"要评价哪一件？请回复数字：\n{listed}"
+
+
+def ask_rating(case: str) -> str:
+    return f"您对{case}的帮办服务满意吗？请回复数字：\n{RATING_CHOICES}"
+
+
+ASK_RATING_AGAIN = f"请回复数字选一个评价：{RATING_CHOICES}"
+
+ASK_RATING_COMMENT = "请说说哪里不满意（可以发语音），乡镇（街道）会督促帮办员整改。不想说请回复 1"
+
+
+def rating_read_back(case: str, level: str, comment: str | None) -> str:
+    said = f"\n您说：{comment}" if comment else ""
+    return f"您对{case}的评价：{level}。{said}\n回复 1 确认提交，回复 2 重新选"
+
+
+def rated(bad: bool, rectification_days: int) -> str:
+    if bad:
+        return (f"谢谢您的评价，已经记下。您对这次服务不满意，乡镇（街道）工作专班会查看，"
+                f"督促帮办员在 {rectification_days} 个工作日内整改。")
+    return "谢谢您的评价！您的评价已经记下，乡镇（街道）会定期查看。"
+
+
+def rate_refused(message: str) -> str:
+    return f"{message}\n没能提交评价。回复 9 请帮办员给您打电话。"
+
+
+# -- requests that are not social assistance ---------------------------------------------------
+
+
+def elsewhere(topic: str, where: str) -> str:
+    return (f"{topic}不属于社会救助，这里不能办：{where}。\n"
+            "如果家里生活有困难，回复 1 请帮办员帮您申请社会救助，回复 3 了解救助政策。")
 
 
 # -- guides, helpers of a village, complaints --------------------------------------------------

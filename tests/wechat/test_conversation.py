@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.chat import wording
 from app.models import AuthorisationKind, Channel, Matter, Resident
-from app.privacy import mask_phone
 from tests.factories import create_resident
 from tests.wechat.chat import (
     Phone,
@@ -59,7 +58,7 @@ def known_resident(db: Session, world: Village, openid: str = "o-known-resident"
 def test_from_the_village_poster_to_a_submitted_entrustment_for_a_family_member(
     world: Village, phone: Phone
 ) -> None:
-    helper_phone = mask_phone(world.helper.phone)
+    helper_phone = world.helper.phone  # public under the plan's 公示
 
     greeting = phone.follows("village:500231001001")
     assert greeting.startswith("您好，这里是垫江社会救助。您所在的是【桂溪街道·桂北社区】")
@@ -78,8 +77,8 @@ def test_from_the_village_poster_to_a_submitted_entrustment_for_a_family_member(
 
     read_back = phone.says("138 0013 8000")
     assert read_back == (
-        "您要办的是：临时救助。为您的家人张秀英（母亲）办理。地点：桂溪街道·桂北社区。"
-        "说明：我妈上个月摔伤住院，医药费花了三万多，家里拿不出钱了 电话：138****8000。回复 1 确认提交，回复 2 修改"
+        "请核对：\n办理：临时救助\n为谁办：您的家人张秀英（母亲）\n您的称呼：李明\n地点：桂溪街道·桂北社区\n"
+        "情况：我妈上个月摔伤住院，医药费花了三万多，家里拿不出钱了\n电话：138****8000\n回复 1 确认提交，回复 2 修改"
     )
 
     done = phone.says("1")
@@ -109,8 +108,8 @@ def test_a_returning_resident_confirms_the_phone_on_file_and_entrusts_for_themse
     assert phone.says("自己") == "请简单说说您的情况（可以发语音）"
     assert phone.says("老伴走了，一个人生活困难") == "联系电话是 138****8000 吗？回复 1 是，或直接发新的号码"
     assert phone.says("是") == (
-        "您要办的是：低保。地点：桂溪街道·桂北社区。说明：老伴走了，一个人生活困难 电话：138****8000。"
-        "回复 1 确认提交，回复 2 修改"
+        "请核对：\n办理：低保\n为谁办：您自己\n您的称呼：李大妈\n地点：桂溪街道·桂北社区\n"
+        "情况：老伴走了，一个人生活困难\n电话：138****8000\n回复 1 确认提交，回复 2 修改"
     )
     phone.says("1")
 
@@ -130,7 +129,7 @@ def test_changing_the_phone_at_the_read_back_asks_for_the_new_number_and_reads_b
     assert phone.says("2") == wording.ASK_CHANGE
     assert phone.says("5") == "请发一个能联系到您的电话号码（手机或座机都可以）"
     read_back = phone.says("023-74225678")
-    assert "电话：023-7422****。回复 1 确认提交" in read_back
+    assert "电话：023-7422****\n回复 1 确认提交" in read_back
     phone.says("1")
 
     assert entrustments()[0].contact_phone == "023-74225678"
@@ -143,7 +142,8 @@ def test_changing_the_category_keeps_everything_else(db: Session, world: Village
         phone.says(reply)
 
     assert phone.says("1") == wording.ASK_CATEGORY
-    assert phone.says("7").startswith("您要办的是：教育救助。地点：桂溪街道·桂北社区。说明：孩子上学交不起学费")
+    assert phone.says("7").startswith("请核对：\n办理：教育救助\n为谁办：您自己\n您的称呼：李大妈\n"
+                                      "地点：桂溪街道·桂北社区\n情况：孩子上学交不起学费\n")
 
 
 # -- the village ----------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_a_spoken_phone_number_is_understood(world: Village, phone: Phone) -> No
     for said in ("1", "3", "1", "明月社区", "家里房子垮了", "刘大爷"):
         phone.says(said)
 
-    assert "电话：139****5678。" in phone.speaks("幺三九 一二三四 五六七八。")
+    assert "电话：139****5678\n" in phone.speaks("幺三九 一二三四 五六七八。")
 
 
 def test_voice_without_recognised_text_asks_again_and_keeps_the_step(world: Village, phone: Phone) -> None:
@@ -250,7 +250,7 @@ def test_nine_with_village_and_phone_known_asks_the_helper_to_call_at_once(
 
     (case,) = entrustments()
     assert reply == (
-        f"好的，已请帮办员给您打电话，编号 {case.number}。帮办员王芳（{mask_phone(world.helper.phone)}）"
+        f"好的，已请帮办员给您打电话，编号 {case.number}。帮办员王芳（{world.helper.phone}）"
         "会在1个工作日内打 138****8000 联系您。回复 2 可随时查询进度。"
     )
     assert (case.matter.code, case.matter.name, case.village.code) == ("undecided", "待帮办员确认", "500231001001")
@@ -332,7 +332,8 @@ def test_a_bad_phone_number_is_asked_again_and_nothing_is_lost(world: Village, p
     assert phone.says("12345") == wording.BAD_PHONE
     assert phone.says("1380013800") == wording.BAD_PHONE
     read_back = phone.says("13800138000")
-    assert read_back.startswith("您要办的是：临时救助。地点：桂溪街道·明月社区。说明：家里失火了")
+    assert read_back.startswith("请核对：\n办理：临时救助\n为谁办：您自己\n您的称呼：刘大爷\n地点：桂溪街道·明月社区\n"
+                                "情况：家里失火了\n")
 
 
 def test_a_description_over_the_limit_is_refused_with_the_limit_and_the_step_kept(

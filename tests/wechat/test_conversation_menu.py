@@ -16,7 +16,6 @@ from app.entrustments import service
 from app.entrustments.schemas import AcceptIn, DeclineIn, ForwardIn, RequestSupplementIn
 from app.entrustments.workflow import Action
 from app.models import Entrustment, Matter, Resident
-from app.privacy import mask_phone
 from app.wechat.menus import MenuKey
 from tests.factories import create_helper, create_resident, helper_actor, submit_as_resident
 from tests.wechat.chat import Phone, Village, build_world, chat_client, entrustments, resident
@@ -179,8 +178,8 @@ def test_the_helper_notice_lists_the_residents_village_helpers(
 
     assert Phone(callback, openid="o-li").clicks("HELPER_NOTICE") == (
         "【桂溪街道·桂北社区】的帮办代办员：\n"
-        f"帮办员王芳（{mask_phone(world.helper.phone)}）\n"
-        f"村（社区）书记赵书记（{mask_phone(world.secretary.phone)}）\n"
+        f"帮办员王芳（{world.helper.phone}）\n"
+        f"村（社区）书记赵书记（{world.secretary.phone}）\n"
         "他们免费帮您申请社会救助。回复 1 我要委托帮办，回复 9 请帮办员给您打电话"
     )
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.chat import conversation, wording
-from app.privacy import mask_phone
 from app.wechat import handlers
 from tests.factories import create_helper
 from tests.wechat.chat import (
@@ -63,7 +62,7 @@ def test_following_welcomes_with_the_numbered_choices_and_records_the_resident(w
 def test_following_from_a_village_poster_names_the_village_and_its_helper(world: Village, phone: Phone) -> None:
     assert phone.follows("village:500231001001") == (
         "您好，这里是垫江社会救助。您所在的是【桂溪街道·桂北社区】，"
-        f"帮办员王芳（{mask_phone(world.helper.phone)}）可以免费帮您申请社会救助。\n" + wording.CHOICES
+        f"帮办员王芳（{world.helper.phone}）可以免费帮您申请社会救助。\n" + wording.CHOICES
     )
     row = resident()
     assert row is not None and row.village_id == world.guibei.id
@@ -83,7 +82,7 @@ def test_a_village_without_a_helper_names_its_secretary_or_else_the_helpers_in_g
     secretary = create_helper(db, world.regions["mingyue"], "孙书记", is_secretary=True)
     db.commit()
 
-    assert f"村（社区）书记孙书记（{mask_phone(secretary.phone)}）可以免费帮您" in phone.scans("village:500231001002")
+    assert f"村（社区）书记孙书记（{secretary.phone}）可以免费帮您" in phone.scans("village:500231001002")
     assert "【澄溪镇·澄溪村】，村（社区）帮办代办员可以免费帮您申请社会救助。" in phone.scans("village:500231110001")
 
 
