@@ -105,6 +105,16 @@ def open_for_helper(session: Session, helper_id: int, scope: ColumnElement[bool]
     ).all()
 
 
+def on_helpers_queue(session: Session, helper_id: int, scope: ColumnElement[bool]) -> Sequence[Entrustment]:
+    """What a helper's workbench lists: their open cases and the completed ones still to be rated."""
+    return session.scalars(
+        select(Entrustment)
+        .options(joinedload(Entrustment.matter), joinedload(Entrustment.village))
+        .where(scope, Entrustment.helper_id == helper_id,
+               Entrustment.status.in_(OPEN | {EntrustmentStatus.COMPLETED}))
+    ).all()
+
+
 def second_supplement_lists(session: Session) -> dict[int, int]:
     """Per helper, the cases on which a second supplement list was sent (a departure from 一次性告知)."""
     rows = session.execute(

@@ -7,17 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
-from app.entrustments import clocks, deadlines
-from app.entrustments.workflow import OPEN
+from app.entrustments import clocks, deadlines, repository
 from app.models import Entrustment, EntrustmentStatus
-
-ON_THE_QUEUE = OPEN | {EntrustmentStatus.COMPLETED}
 
 
 @dataclass(frozen=True)
@@ -76,10 +72,9 @@ def decorate(cases: Sequence[Entrustment]) -> list[QueueItem]:
 
 
 def queue(session: Session, actor: Actor) -> list[QueueItem]:
-    cases = session.scalars(
-        select(Entrustment)
-        .options(joinedload(Entrustment.matter), joinedload(Entrustment.village))
-        .where(entrustment_scope(session, actor), Entrustment.helper_id == actor.helper_id,
-               Entrustment.status.in_(ON_THE_QUEUE))
-    ).all()
+    if actor.helper_id is None:
+        return []
+    cases = repository.on_helpers_queue(session, actor.helper_id, entrustment_scope(session, actor))
+    if cases:
+        audit.read(session, actor, "entrustment", None, ids=[case.id for case in cases])
     return sorted(decorate(cases), key=sort_key)

@@ -54,3 +54,10 @@ def test_a_guessed_photo_number_is_audited_as_refused(site: Site, world: World, 
     [entry] = page_entries(db, outcome=AuditOutcome.REFUSED)
     assert (entry.actor_kind, entry.object_type, entry.object_id, entry.reference) == (
         "resident", "attachment", 987654, RESIDENT)
+
+
+def test_the_helpers_queue_is_a_read_of_the_cases_it_lists(site: Site, world: World, db: Session) -> None:
+    case = new_case(db, world)
+    assert signed_in(site, HELPER).get("/h5/helper").status_code == 200
+    [entry] = page_entries(db, action="list")
+    assert (entry.actor_kind, entry.actor_id, entry.details["ids"]) == ("helper", world.helper.id, [case.id])
