@@ -16,11 +16,20 @@ from sqlalchemy.orm import Session
 from app.auth.actor import WORKER
 from app.calendar.service import WorkCalendar, last_known_year, set_override
 from app.calendar.statutory import statutory_holidays
+from app.chat.residents import case_line
 from app.cli import main
 from app.entrustments import service
 from app.entrustments.deadlines import recompute_after_calendar_change
 from app.entrustments.presenter import entrustment_out
-from app.entrustments.schemas import AcceptIn, EntrustmentOut, ProgressIn, RequestSupplementIn, SupplementIn
+from app.entrustments.schemas import (
+    AcceptIn,
+    EntrustmentOut,
+    ExtensionDecisionIn,
+    ExtensionIn,
+    ProgressIn,
+    RequestSupplementIn,
+    SupplementIn,
+)
 from app.entrustments.workflow import Action, EventKind
 from app.helpers.workbench import clock_of
 from app.models import Entrustment, EntrustmentEvent, OutboxMessage, Role
@@ -145,13 +154,14 @@ def test_a_deadline_within_the_known_years_is_not_provisional(db: Session, world
     assert resident_texts.deadline_words(case) == "受理期限：11月3日（星期二）"
 
 
-def test_the_pages_mark_a_provisional_deadline(db: Session, world: dict[str, Any],
+def test_the_pages_and_the_chat_mark_a_provisional_deadline(db: Session, world: dict[str, Any],
                                                             at: MoveTo) -> None:
     case = _accepted_on_28_december(db, world, at)
     assert resident_texts.deadline_words(case) == (
         "办结期限：2027年1月12日（星期二），暂按法定节假日推算，以国务院公布为准")
     assert helper_texts.clock_words(clock_of(case, date(2026, 12, 29))) == (
         "办结期限：2027年1月12日（星期二），暂定：按法定节假日推算，未含调休，以国务院公布为准")
+    assert case_line(case).endswith("预计1月12日前办结（暂按法定节假日推算，以国务院公布为准）")
 
 
 def test_the_acceptance_message_says_the_due_date_is_provisional(db: Session, world: dict[str, Any],
@@ -247,6 +257,19 @@ def test_the_progress_report_is_recomputed_from_the_last_note(db: Session, world
     set_override(db, date(2027, 1, 5), "holiday", "县里放假")
     recompute_after_calendar_change(db, {2027})
     assert case.progress_due_on == date(2027, 1, 7)
+
+
+def test_an_approved_extension_is_kept_when_the_deadline_is_recomputed(db: Session, world: dict[str, Any],
+                                                                       at: MoveTo) -> None:
+    case = _accepted_on_28_december(db, world, at)
+    service.transition(db, helper_actor(world["helper"]), case.id, Action.REQUEST_EXTENSION,
+                       ExtensionIn(days=15, reason="需入户调查", basis="情况复杂的可延长15个工作日"))
+    service.transition(db, staff_actor(Role.COUNTY_ADMIN), case.id, Action.DECIDE_EXTENSION,
+                       ExtensionDecisionIn(approved=True, note="同意"))
+    assert case.due_on == date(2027, 2, 2)
+    set_override(db, date(2027, 1, 4), "holiday", "县里放假")
+    recompute_after_calendar_change(db, {2027})
+    assert case.due_on == date(2027, 2, 3)
 
 
 def test_a_case_within_the_known_years_is_left_alone(db: Session, world: dict[str, Any], at: MoveTo) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor, ActorKind, Via
 from app.chat import wording
+from app.entrustments import deadlines
 from app.entrustments import repository as cases
 from app.models import Entrustment, Resident
 
@@ -24,6 +25,7 @@ def case_line(case: Entrustment) -> str:
     state = wording.case_state(
         case.status, termination_requested=case.termination_requested_at is not None,
         acceptance_due=case.acceptance_due_on, due=case.due_on, missing=case.missing_materials or [],
+        provisional=deadlines.provisional(case),
     )
     return f"{case.number} {wording.category_label(case.matter.category)}：{state}"
 

@@ -48,7 +48,9 @@ def _count(session: Session, case: Entrustment, calendar: WorkCalendar) -> None:
     if case.accepted_at is None:
         return
     if case.due_on is not None:
-        case.due_on = calendar.add_working_days(clock.local_date(case.accepted_at), case.time_limit_days)
+        extended = (case.extension_days or 0) if case.extension_approved else 0
+        days = case.time_limit_days + extended
+        case.due_on = calendar.add_working_days(clock.local_date(case.accepted_at), days)
     if case.progress_due_on is not None:
         start = clock.local_date(_progress_start(session, case))
         case.progress_due_on = calendar.add_working_days(start, case.matter.progress_interval_days)
