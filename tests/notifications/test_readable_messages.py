@@ -21,12 +21,18 @@ from app.auth.actor import ROLE_KINDS, Actor, ActorKind
 from app.complaints.service import file_complaint
 from app.demo import seed_demo
 from app.entrustments import service
+from app.entrustments.attachments import check_photo
 from app.entrustments.reassignment import request_reassignment
 from app.entrustments.schemas import (
     AcceptIn,
+    AllowSecondSupplementIn,
+    CloseSupplementIn,
     CompleteIn,
+    ConfirmTerminationIn,
     DeclineIn,
     EvaluateIn,
+    ExtensionDecisionIn,
+    ExtensionIn,
     ForwardIn,
     ProgressIn,
     RequestSupplementIn,
@@ -34,6 +40,7 @@ from app.entrustments.schemas import (
     SubmitIn,
     SupplementIn,
     TerminateIn,
+    TerminationStatementIn,
 )
 from app.entrustments.workflow import Action
 from app.evaluations.schemas import CloseRectificationIn
@@ -51,6 +58,7 @@ from app.models import (
     Region,
     RegionLevel,
     Role,
+    TerminationCause,
 )
 from app.notifications.outbox import Kind
 from app.notifications.render import DEMO_CATALOG, LIMITS, context, load_catalog, render, shorten
@@ -116,6 +124,8 @@ def _every_message(db: Session) -> Sent:
         _declined_after_supplement(db, village, matter)
         _terminated(db, village, matter)
     _rectified(db, villages[2])
+    _second_list_and_extension(db, villages[3])
+    _terminated_on_a_signed_statement(db, villages[1])
     _undecided_then_confirmed(db, villages[0])
     _unrouted(db, villages[0])
     _complained_and_reassignment_asked(db, villages[1])
@@ -192,7 +202,46 @@ def _declined_after_supplement(db: Session, village: Region, matter: Matter) -> 
     service.transition(db, helper, case_id, Action.REQUEST_SUPPLEMENT, RequestSupplementIn(missing_materials=missing))
     service.transition(db, resident, case_id, Action.SUPPLEMENT,
                        SupplementIn(materials=missing[:2], note="其余的明天送"))
+    service.transition(db, helper, case_id, Action.CLOSE_SUPPLEMENT, CloseSupplementIn(note="核对后够用"))
     service.transition(db, helper, case_id, Action.DECLINE, DeclineIn(reason=LONG_REASON))
+
+
+def _second_list_and_extension(db: Session, village: Region) -> None:
+    """Supplied in full, a second list the township allowed, then an extension it approved."""
+    resident, helper = _resident_and_helper(db, village)
+    case_id = _submit(db, resident, village, "dibao-zhengwu")
+    township = db.get(Region, village.parent_id)
+    staff = Actor(kinds=ROLE_KINDS[Role.TOWNSHIP_STAFF], name="陈专班", role=Role.TOWNSHIP_STAFF,
+                  area_id=township.id if township else None)
+    for actor, action, data in (
+        (helper, Action.REQUEST_SUPPLEMENT, RequestSupplementIn(missing_materials=["户口簿复印件"])),
+        (resident, Action.SUPPLEMENT, SupplementIn(materials=["户口簿复印件"])),
+        (staff, Action.ALLOW_SECOND_SUPPLEMENT, AllowSecondSupplementIn(reason="新政策要求补交近三个月的收入证明")),
+        (helper, Action.REQUEST_SUPPLEMENT, RequestSupplementIn(missing_materials=["近三个月收入证明"])),
+        (resident, Action.SUPPLEMENT, SupplementIn(materials=["近三个月收入证明"])),
+        (helper, Action.ACCEPT, AcceptIn()),
+        (helper, Action.REQUEST_EXTENSION, ExtensionIn(days=15, reason="家庭收入要入户核实，情况比较复杂",
+                                                        basis="《最低生活保障审核确认办法》")),
+        (staff, Action.DECIDE_EXTENSION, ExtensionDecisionIn(approved=True, note="同意按规定延长15个工作日")),
+    ):
+        service.transition(db, actor, case_id, action, data)
+
+
+def _terminated_on_a_signed_statement(db: Session, village: Region) -> None:
+    """A resident without WeChat: the helper records the signed statement, the secretary confirms it."""
+    resident, helper = _resident_and_helper(db, village)
+    case_id = _submit(db, resident, village, "linshi-zhengwu")
+    service.transition(db, helper, case_id, Action.RECORD_TERMINATION_STATEMENT,
+                       TerminationStatementIn(cause=TerminationCause.MOVED_AWAY, reason="全家搬到重庆主城了"),
+                       photos=[("终止声明", check_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64))])
+    secretary = db.scalar(select(Helper).where(Helper.village_id == village.id, Helper.is_secretary.is_(True)))
+    assert secretary is not None
+    confirming = Actor(kinds=frozenset({ActorKind.SECRETARY}), name=secretary.name, role=Role.VILLAGE_SECRETARY,
+                       area_id=village.id, helper_id=secretary.id)
+    service.transition(db, confirming, case_id, Action.CONFIRM_TERMINATION, ConfirmTerminationIn(note="已电话核实"))
+    service.transition(db, helper, case_id, Action.TERMINATE, TerminateIn(
+        authorisation_evidence="委托人签字的终止声明，书记已确认", handover_receiver="委托人本人",
+        handover_materials=["户口簿原件"]))
 
 
 def _terminated(db: Session, village: Region, matter: Matter) -> None:
