@@ -12,13 +12,15 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     from app import commands
     from app.chat.cli import register as chat_commands
+    from app.ledgers.cli import register as ledger_commands
     from app.notifications.cli import register as notification_commands
 
     # -- command groups --
     from app.wechat.cli import register as wechat_commands
     from app.worker import register as worker_commands
 
-    return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands]
+    return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
+            ledger_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
