@@ -11,6 +11,7 @@ afterwards instead: those whose data must be read by another connection — a li
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -196,16 +197,31 @@ def _committed_session(database_url: str) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
-        engine = get_engine()
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                # The audit log refuses TRUNCATE unless this transaction says it is a test's reset.
-                conn.execute(text("SET LOCAL bangban.allow_audit_purge = 'on'"))
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(Base.metadata.sorted_tables):
-                    conn.execute(table.delete())
+        _empty_every_table(get_engine(), Base)
+
+
+def _empty_every_table(engine: Engine, base: Any) -> None:
+    """Remove what a committing test wrote. A request the live server is still finishing (a page the
+    browser loads as the test ends) may hold a lock the reset needs: PostgreSQL then picks one of the
+    two as a deadlock victim; the reset waits and tries again rather than leaving rows behind."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(1, 6):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in base.metadata.sorted_tables)
+                    # The audit log refuses TRUNCATE unless this transaction says it is a test's reset.
+                    conn.execute(text("SET LOCAL bangban.allow_audit_purge = 'on'"))
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in reversed(base.metadata.sorted_tables):
+                        conn.execute(table.delete())
+            return
+        except OperationalError:
+            if attempt == 5:
+                raise
+            time.sleep(0.5 * attempt)
 
 
 @pytest.fixture(autouse=True)
