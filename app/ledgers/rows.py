@@ -102,5 +102,6 @@ def case_cells(record: LedgerRecord, today: date) -> list[str]:
     """The eight columns 附件1 and 附件2 share, from 委托人姓名 to 备注."""
     case = record.case
     matter = case.matter
-    return [case.resident_name, record.helper or "", f"{matter.category.value}：{matter.name}",
+    content = matter.name if matter.name == matter.category.value else f"{matter.category.value}：{matter.name}"
+    return [case.resident_name, record.helper or "", content,
             moment(case.accepted_at), time_limit(case), result(case), moment(replied(case)), remarks(record, today)]

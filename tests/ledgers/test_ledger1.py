@@ -150,3 +150,13 @@ def test_the_sheet_prints_on_a4_landscape_with_the_header_repeated(db: Session, 
     assert (sheet.page_setup.orientation, sheet.page_setup.paperSize) == ("landscape", 9)
     assert sheet["G4"].alignment.wrap_text
     assert sheet.column_dimensions["G"].width >= 20
+
+
+def test_a_matter_named_as_its_category_is_named_once(db: Session, world: dict[str, Region], tmp_path: Path) -> None:
+    undecided = create_matter(db, "daiqueren", category=AssistanceCategory.UNDECIDED)
+    undecided.name = "待帮办员确认"
+    case(db, world["mingyue"], undecided, "蒋大娘", "2026-12-09T09:00")
+    out = tmp_path / "mingyue.xlsx"
+    export_ledger1(db, staff_actor(Role.COUNTY_ADMIN), out, village_code=world["mingyue"].code)
+
+    assert _sheets(out)["明月社区"][-1][3] == "待帮办员确认"
