@@ -14,13 +14,14 @@ def _registrars() -> list[Registrar]:
     from app.chat.cli import register as chat_commands
     from app.ledgers.cli import register as ledger_commands
     from app.notifications.cli import register as notification_commands
+    from app.roster_cli import register as roster_commands
 
     # -- command groups --
     from app.wechat.cli import register as wechat_commands
     from app.worker import register as worker_commands
 
     return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
-            ledger_commands]
+            ledger_commands, roster_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

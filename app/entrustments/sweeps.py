@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app import clock
 from app.auth.actor import WORKER
-from app.auth.scope import entrustments_within
+from app.auth.scope import entrustments_within, within
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
 from app.entrustments import clocks, notices, service
@@ -26,6 +26,7 @@ from app.models import Entrustment, EntrustmentStatus, Evaluation, Helper, Outbo
 from app.notifications.outbox import Kind, enqueue
 from app.notifications.sweeps import SweepReport
 from app.notifications.task_force import members_on_wechat, tell_task_force
+from app.regions.repository import villages_without_bound_helper
 
 # What staff read of the clock that ran out: the running clocks' own words, and the rectification's.
 CLOCK_LABELS = {**{name.value: label for name, label in clocks.LABELS.items()}, "rectification": "整改期限"}
@@ -138,7 +139,7 @@ def remind_and_archive(session: Session, today: date, report: SweepReport) -> No
                 continue
 
 
-def _area_counts(session: Session, region: Region, today: date) -> dict[str, int]:
+def _area_counts(session: Session, region: Region, today: date) -> dict[str, Any]:
     in_area = entrustments_within(region.path)
     open_count = session.scalar(select(func.count()).select_from(Entrustment)
                                 .where(in_area, Entrustment.status.in_(OPEN))) or 0
@@ -148,7 +149,16 @@ def _area_counts(session: Session, region: Region, today: date) -> dict[str, int
     bad = session.scalar(select(func.count()).select_from(Evaluation).join(Entrustment).where(
         in_area, Evaluation.level.in_(["不满意", "非常不满意"]),
         Evaluation.created_at >= clock.now() - timedelta(days=7))) or 0
-    return {"open": open_count, "overdue": overdue, "bad": bad, "since": week_start.toordinal()}
+    return {"open": open_count, "overdue": overdue, "bad": bad, "since": week_start.toordinal(),
+            **_without_helper(session, region)}
+
+
+def _without_helper(session: Session, region: Region) -> dict[str, Any]:
+    """The villages a new case would not reach a helper in (``bangban roster check``), named in full for
+    the page and in a line the template can shorten."""
+    names = [village.name for village, _ in villages_without_bound_helper(session, within(region.path))]
+    line = "无已绑定微信帮办员：" + "、".join(names) if names else "各村（社区）都有已绑定微信的帮办员"
+    return {"villages_without_helper": names, "no_helper": line}
 
 
 def _already_written(session: Session, dedupe_key: str) -> bool:

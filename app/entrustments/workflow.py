@@ -88,6 +88,7 @@ class EventKind(enum.StrEnum):
     REASSIGNMENT_REQUESTED = "reassignment_requested"  # a village secretary asks the township
     RECTIFICATION_CLOSED = "rectification_closed"  # the township closed the rectification of a bad rating
     DEADLINE_RECOMPUTED = "deadline_recomputed"  # the county entered the holidays of a year a deadline ran into
+    MOVED = "moved"  # its helper left or its village merged into another: details say who holds it now, and why
 
 
 class Clock(enum.Enum):

@@ -21,7 +21,7 @@ from app.models.evaluation import Evaluation, RatingLevel, RatingSource, Rectifi
 from app.models.helper import Helper, HelperCategory
 from app.models.matter import AssistanceCategory, Matter, ServiceKind
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.models.region import Region, RegionLevel
+from app.models.region import Region, RegionLevel, RegionName
 from app.models.resident import Resident
 from app.models.staff import StaffMember
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
@@ -33,5 +33,5 @@ __all__ = [
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
     "ProgressNote", "Queue", "RatingLevel", "RatingSource", "Rectification", "RectificationStatus",
-    "Region", "RegionLevel", "Resident", "Role", "ServiceKind", "StaffMember", "TerminationCause",
+    "Region", "RegionLevel", "RegionName", "Resident", "Role", "ServiceKind", "StaffMember", "TerminationCause",
 ]

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, str_enum
+from app.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class RegionLevel(enum.StrEnum):
@@ -27,5 +28,19 @@ class Region(Base):
     path: Mapped[str] = mapped_column(String(128), index=True, default="")
     service_station: Mapped[str | None] = mapped_column(String(128))
     complaint_phone: Mapped[str | None] = mapped_column(String(20))
+    # Set when the village was merged into another (村改社区): its helpers and open cases moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
 
-    parent: Mapped[Region | None] = relationship(remote_side="Region.id", lazy="raise")
+    parent: Mapped[Region | None] = relationship(remote_side="Region.id", lazy="raise",
+                                                 foreign_keys=[parent_id])
+
+
+class RegionName(Base):
+    """A name a region had before a rename: townships' roster sheets and old ledgers still use it."""
+
+    __tablename__ = "region_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

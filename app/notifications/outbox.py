@@ -38,6 +38,7 @@ class Kind(enum.StrEnum):
     RESIDENT_TERMINATED = "resident_terminated"
     RESIDENT_RECTIFICATION_CLOSED = "resident_rectification_closed"
     RESIDENT_DEADLINE_EXTENDED = "resident_deadline_extended"
+    RESIDENT_HELPER_CHANGED = "resident_helper_changed"
     SECRETARY_TERMINATION_TO_CONFIRM = "secretary_termination_to_confirm"
     SECRETARY_ESCALATION = "secretary_escalation"
     TOWNSHIP_ESCALATION = "township_escalation"
@@ -46,6 +47,7 @@ class Kind(enum.StrEnum):
     TOWNSHIP_BAD_RATING = "township_bad_rating"
     TOWNSHIP_EXTENSION_REQUESTED = "township_extension_requested"
     TOWNSHIP_REASSIGNMENT_REQUESTED = "township_reassignment_requested"
+    TOWNSHIP_HELPER_JOINED = "township_helper_joined"
     WEEKLY_DIGEST = "weekly_digest"
     QUARTERLY_REPORT_DUE = "quarterly_report_due"
 

@@ -38,6 +38,8 @@ _SAY: dict[str, tuple[str, ...]] = {
                                       "处理情况是：{resolution}。"),
     "resident_deadline_extended": ("{matter}情况比较复杂，乡镇（街道）同意延长办理时间。",
                                    "现在预计{due_on}前办好，办好了我马上告诉您。"),
+    "resident_helper_changed": ("{matter}换了人办理，原来的帮办员不再负责了。", "现在由{holder}为您办理。",
+                                "有事可以打电话{holder_phone}。"),
 }
 _ANY = ("{matter}有新的情况，我跟您说一下。",)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Helper, Region, RegionLevel
+from app.models import Helper, Region, RegionLevel, RegionName
 
 
 def by_code(session: Session, code: str | None, level: RegionLevel | None = None) -> Region | None:
@@ -63,3 +63,41 @@ def village_helpers(session: Session, village_id: int) -> list[Helper]:
         .where(Helper.village_id == village_id, Helper.active.is_(True))
         .order_by(Helper.is_secretary, Helper.openid.is_(None), Helper.id)
     ))
+
+
+def villages_without_bound_helper(session: Session, regions: ColumnElement[bool]) -> list[tuple[Region, Region]]:
+    """Villages (with their township) where no active helper has bound WeChat, so a new case falls to
+    the secretary or the township; ``regions`` is an area clause from ``app.auth.scope``. Merged villages
+    are gone from the list: they have no cases of their own any more."""
+    township = aliased(Region)
+    bound = (select(Helper.id).where(Helper.village_id == Region.id, Helper.active.is_(True),
+                                     Helper.is_secretary.is_(False), Helper.openid.is_not(None)).exists())
+    query = (select(Region, township).join(township, Region.parent_id == township.id)
+             .where(Region.level == RegionLevel.VILLAGE, Region.merged_into_id.is_(None), ~bound, regions)
+             .order_by(Region.code))
+    return [(village, parent) for village, parent in session.execute(query).all()]
+
+
+class RegionNames:
+    """Every region by its name and by the names it had before a rename, to read what people typed."""
+
+    def __init__(self, regions: list[Region], former: list[tuple[int, str]]) -> None:
+        self.by_id = {region.id: region for region in regions}
+        self._named: dict[tuple[RegionLevel, str], list[Region]] = {}
+        for region in regions:
+            self._named.setdefault((region.level, region.name), []).append(region)
+        for region_id, name in former:
+            renamed = self.by_id.get(region_id)
+            if renamed is not None and renamed not in self._named.get((renamed.level, name), []):
+                self._named.setdefault((renamed.level, name), []).append(renamed)
+
+    def find(self, name: str, level: RegionLevel, parent: Region | None = None) -> Region | None:
+        found = [r for r in self._named.get((level, name), []) if parent is None or r.parent_id == parent.id]
+        current = [r for r in found if r.name == name]
+        return (current or found)[0] if found else None
+
+
+def names_of_regions(session: Session) -> RegionNames:
+    regions = list(session.scalars(select(Region).where(Region.level != RegionLevel.COUNTY)))
+    former = [(row.region_id, row.name) for row in session.scalars(select(RegionName))]
+    return RegionNames(regions, former)

@@ -45,11 +45,14 @@ from app.entrustments.schemas import (
 from app.entrustments.workflow import Action
 from app.evaluations.schemas import CloseRectificationIn
 from app.evaluations.service import close_rectification
+from app.helpers.arrivals import helper_joined
+from app.helpers.departures import helper_leaves
 from app.matters.catalog import UNDECIDED_CODE
 from app.models import (
     Channel,
     EntrustmentStatus,
     Helper,
+    HelperCategory,
     Matter,
     OutboxMessage,
     RatingLevel,
@@ -129,6 +132,7 @@ def _every_message(db: Session) -> Sent:
     _undecided_then_confirmed(db, villages[0])
     _unrouted(db, villages[0])
     _complained_and_reassignment_asked(db, villages[1])
+    _helper_left_and_another_joined(db, villages[2])
     for _ in range(SWEEP_DAYS):
         clock.move(timedelta(days=1))
         run_sweeps(db)
@@ -281,6 +285,20 @@ def _complained_and_reassignment_asked(db: Session, village: Region) -> None:
     actor = Actor(kinds=frozenset({ActorKind.SECRETARY}), name=secretary.name, role=Role.VILLAGE_SECRETARY,
                   area_id=village.id, helper_id=secretary.id)
     request_reassignment(db, actor, case_id, "帮办员住院了，这两周联系不上")
+
+
+def _helper_left_and_another_joined(db: Session, village: Region) -> None:
+    """A helper leaves with an open case, which the secretary takes over; a new helper joins."""
+    resident = resident_actor(create_resident(db, village, "黄大爷"))
+    case_id = _submit(db, resident, village, "linshi-zhengwu")
+    holder = db.get(Helper, service.get(db, resident, case_id).helper_id)
+    assert holder is not None
+    staff = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="县民政局", role=Role.COUNTY_ADMIN)
+    helper_leaves(db, staff, holder)
+    newcomer = Helper(village_id=village.id, name="何小燕", phone="13900001234", category=HelperCategory.GRID_WORKER)
+    db.add(newcomer)
+    db.flush()
+    helper_joined(db, staff, newcomer, village)
 
 
 def _code_in(text: str, codes: set[str]) -> str | None:
