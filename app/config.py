@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_key: str = PLACEHOLDER
     public_base_url: str = "http://127.0.0.1:8000"
     case_prefix: str = "DJ"
+    # The county bureau's supervision phone on every village's public notice (公开公示).
+    county_supervision_phone: str = ""
 
     wechat_app_id: str = "wx0000000000demo"
     wechat_app_secret: str = PLACEHOLDER

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.body_limit import BodyLimit
-from app.web import auth, files, helper, helper_register, resident, secretary
+from app.web import auth, files, helper, helper_register, notice, resident, secretary
 from app.web.forms import MAX_BODY_BYTES, refuse_large_body
 from app.web.pages import STATIC_DIR, not_found_router
 
@@ -16,5 +16,5 @@ def install(app: FastAPI) -> None:
     app.add_middleware(BodyLimit, prefix="/h5/", limit=MAX_BODY_BYTES, refuse=refuse_large_body)
     app.mount("/h5/static", StaticFiles(directory=STATIC_DIR), name="h5-static")
     for router in (auth.router, resident.router, helper.router, helper_register.router, secretary.router, files.router,
-                   not_found_router):
+                   notice.router, not_found_router):
         app.include_router(router)
