@@ -74,7 +74,8 @@ POLICY_STEPS: dict[str, Step] = {"category": on_policy_category, "guide": on_pol
 def answer(chat: Chat, want: str, place: places.Place) -> str:
     if want == WANT_HELPERS:
         return wording.village_helpers(place.label, places.helper_lines(places.village_helpers(chat.session,
-                                                                                               place.village)))
+                                                                                               place.village)),
+                                       places.notice_link(place.village))
     where, phone = places.complaint_contact(chat.session, place)
     if want == WANT_SUPERVISION:
         return wording.supervision_phone(where, phone)

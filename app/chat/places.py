@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.chat import dialogue, wording
 from app.chat.dialogue import Chat, choice, clean
+from app.config import get_settings
 from app.models import Helper, Region, RegionLevel
 from app.regions import repository as regions
 from app.wechat.reply import Reply
@@ -81,6 +82,11 @@ def match_villages(session: Session, said: str) -> list[Place]:
 def village_helpers(session: Session, village: Region) -> list[Helper]:
     """Active helpers of the village, the party secretary last."""
     return regions.village_helpers(session, village.id)
+
+
+def notice_link(village: Region) -> str:
+    """The village's public notice page, open without signing in."""
+    return f"{get_settings().public_base_url}/notice/{village.code}"
 
 
 def helper_lines(helpers: list[Helper]) -> list[str]:

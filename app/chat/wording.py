@@ -422,12 +422,16 @@ def policy_guide(label: str, conditions: str, materials: Sequence[str], time_lim
 POLICY_UNAVAILABLE = "这一类的说明还在整理。回复 9 请帮办员给您打电话讲清楚，或回复 0 回到开始。"
 
 
-def village_helpers(place: str, helpers: Sequence[str]) -> str:
+def village_helpers(place: str, helpers: Sequence[str], notice_link: str) -> str:
+    """The village's helpers, and its public notice (公示) with offices, the matter guide and the
+    supervision phones."""
+    notice = f"本村（社区）公示（办公地点、办事指南、监督电话）：{notice_link}"
     if not helpers:
-        return f"【{place}】暂时还没有登记帮办代办员。回复 9 请工作人员给您打电话。"
+        return f"【{place}】暂时还没有登记帮办代办员。\n{notice}\n回复 9 请工作人员给您打电话。"
     return (
         f"【{place}】的帮办代办员：\n" + "\n".join(helpers) + "\n"
-        "他们免费帮您申请社会救助。回复 1 我要委托帮办，回复 9 请帮办员给您打电话"
+        "他们免费帮您申请社会救助。\n" + notice + "\n"
+        "回复 1 我要委托帮办，回复 9 请帮办员给您打电话"
     )
 
 

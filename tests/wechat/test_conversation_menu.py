@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.chat import wording
+from app.config import get_settings
 from app.entrustments import deadlines, service
 from app.entrustments.schemas import AcceptIn, DeclineIn, ForwardIn, RequestSupplementIn
 from app.entrustments.workflow import Action
@@ -172,6 +173,10 @@ def test_three_at_the_start_asks_which_policy(world: Village, phone: Phone) -> N
     assert phone.says("2") == "您目前没有正在办理的办件。\n回复 1 我要委托帮办"
 
 
+def notice_page(village_code: str) -> str:
+    return f"{get_settings().public_base_url}/notice/{village_code}"
+
+
 def test_the_helper_notice_lists_the_residents_village_helpers(
     db: Session, world: Village, callback: TestClient
 ) -> None:
@@ -182,7 +187,9 @@ def test_the_helper_notice_lists_the_residents_village_helpers(
         "【桂溪街道·桂北社区】的帮办代办员：\n"
         f"帮办员王芳（{world.helper.phone}）\n"
         f"村（社区）书记赵书记（{world.secretary.phone}）\n"
-        "他们免费帮您申请社会救助。回复 1 我要委托帮办，回复 9 请帮办员给您打电话"
+        "他们免费帮您申请社会救助。\n"
+        f"本村（社区）公示（办公地点、办事指南、监督电话）：{notice_page(world.guibei.code)}\n"
+        "回复 1 我要委托帮办，回复 9 请帮办员给您打电话"
     )
 
 
@@ -199,7 +206,9 @@ def test_a_village_without_helpers_says_so(db: Session, world: Village, callback
     db.commit()
 
     assert Phone(callback, openid="o-chen").clicks("HELPER_NOTICE") == (
-        "【澄溪镇·澄溪村】暂时还没有登记帮办代办员。回复 9 请工作人员给您打电话。"
+        "【澄溪镇·澄溪村】暂时还没有登记帮办代办员。\n"
+        f"本村（社区）公示（办公地点、办事指南、监督电话）：{notice_page(world.regions['chengxi_village'].code)}\n"
+        "回复 9 请工作人员给您打电话。"
     )
 
 
