@@ -10,6 +10,8 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY wechat_menus ./wechat_menus
+# The signboards (bangban export board, /notice/…/board.pdf) are drawn in Noto Sans CJK.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir . && useradd --system --home /srv/bangban bangban \
     && mkdir -p /srv/bangban/var /srv/bangban/media && chown bangban /srv/bangban/var /srv/bangban/media
 USER bangban

@@ -30,6 +30,8 @@ STEPS = "办理流程"
 TIME_LIMIT = "办结时限"
 LEAD_DEPARTMENT = "牵头部门"
 NO_MATERIALS = "不需要事先准备材料。"
+BOARD_LINK = "下载打印公示牌（A4）"
+SCAN = "微信扫一扫，委托帮办"
 NOT_FOUND = "没有这个村（社区）的公示。请核对链接，或向村（社区）便民服务中心询问。"
 
 CATEGORY_TITLES: dict[AssistanceCategory, str] = {

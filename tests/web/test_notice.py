@@ -91,3 +91,13 @@ def test_the_notice_follows_the_age_friendly_rules_without_a_session(
         problems[name] = age_friendly_problems(page, min_tap=60)
     page.context.close()
     assert problems == {"village": [], "unknown": []}
+
+
+def test_the_page_links_its_printable_signboard(site: Site, world: World) -> None:
+    client = visitor(site)
+    link = f"/notice/{GUIBEI}/board.pdf"
+    assert f'href="{link}"' in client.get(f"/notice/{GUIBEI}").text
+    board = client.get(link)
+    assert board.status_code == 200 and board.headers["content-type"] == "application/pdf"
+    assert board.content.startswith(b"%PDF-")
+    assert client.get("/notice/999999999999/board.pdf").status_code == 404
