@@ -13,7 +13,9 @@ def _registrars() -> list[Registrar]:
     from app import commands
     from app.chat.cli import register as chat_commands
     from app.ledgers.cli import register as ledger_commands
+    from app.ledgers.report_cli import register as report_commands
     from app.notifications.cli import register as notification_commands
+    from app.publicity.cli import register as board_commands
     from app.roster_cli import register as roster_commands
 
     # -- command groups --
@@ -21,7 +23,7 @@ def _registrars() -> list[Registrar]:
     from app.worker import register as worker_commands
 
     return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
-            ledger_commands, roster_commands]
+            ledger_commands, report_commands, roster_commands, board_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

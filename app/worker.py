@@ -13,14 +13,15 @@ from app import clock
 from app.chat.sweeps import prune
 from app.entrustments.sweeps import deadline_ladder, remind_and_archive, weekly_digests
 from app.evaluations.sweeps import overdue_rectifications
-from app.notifications.sweeps import Sweep, SweepReport, quarterly_reminders
+from app.ledgers.sweeps import quarterly_report_sweep
+from app.notifications.sweeps import Sweep, SweepReport
 
 SWEEPS: tuple[Sweep, ...] = (
     deadline_ladder,
     overdue_rectifications,
     remind_and_archive,
     weekly_digests,
-    quarterly_reminders,
+    quarterly_report_sweep,
     prune,
 )
 

@@ -22,6 +22,7 @@ from app.models.helper import Helper, HelperCategory
 from app.models.matter import AssistanceCategory, Matter, ServiceKind
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.region import Region, RegionLevel, RegionName
+from app.models.report import QuarterlyReport
 from app.models.resident import Resident
 from app.models.staff import StaffMember
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
@@ -32,6 +33,7 @@ __all__ = [
     "BindToken", "CalendarOverride", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
-    "ProgressNote", "Queue", "RatingLevel", "RatingSource", "Rectification", "RectificationStatus",
-    "Region", "RegionLevel", "RegionName", "Resident", "Role", "ServiceKind", "StaffMember", "TerminationCause",
+    "ProgressNote", "QuarterlyReport", "Queue", "RatingLevel", "RatingSource", "Rectification",
+    "RectificationStatus", "Region", "RegionLevel", "RegionName", "Resident", "Role", "ServiceKind", "StaffMember",
+    "TerminationCause",
 ]

@@ -50,6 +50,7 @@ class Kind(enum.StrEnum):
     TOWNSHIP_HELPER_JOINED = "township_helper_joined"
     WEEKLY_DIGEST = "weekly_digest"
     QUARTERLY_REPORT_DUE = "quarterly_report_due"
+    COUNTY_REPORTS_MISSING = "county_reports_missing"
 
 
 def enqueue(

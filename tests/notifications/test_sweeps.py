@@ -180,9 +180,9 @@ def test_weekly_digest_once_a_week_with_the_areas_figures(db: Session, at: MoveT
     assert len(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_digest")).all()) == 4
 
 
-def test_quarterly_report_reminder_in_the_week_before_the_25th(db: Session, at: MoveTo) -> None:
+def test_quarterly_report_reminder_a_week_before_the_25th(db: Session, at: MoveTo) -> None:
     world = make_world(db)
-    _staffed(db, world)
+    _, member_id = _staffed(db, world)
     at("2026-12-10T09:00")
     run_sweeps(db)
     assert _sent_to(db, "quarterly_report_due") == []
@@ -190,7 +190,8 @@ def test_quarterly_report_reminder_in_the_week_before_the_25th(db: Session, at: 
     run_sweeps(db)
     at("2026-12-21T09:00")
     run_sweeps(db)
-    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "quarterly_report_due")).all()
+    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "quarterly_report_due",
+                                                  OutboxMessage.recipient_id == member_id)).all()
     assert len(rows) == 1 and rows[0].payload["quarter"] == 4 and rows[0].payload["deadline"] == "2026-12-25"
 
 
