@@ -3,7 +3,6 @@ every village of a township, as a PDF whose text reads back with the helpers' na
 
 from __future__ import annotations
 
-import argparse
 import struct
 import zlib
 from collections.abc import Iterator
@@ -14,12 +13,11 @@ from pypdf import PdfReader
 from pypdf.generic import NameObject
 from sqlalchemy.orm import Session
 
-from app.commands import run_handler
+from app.cli import main
 from app.config import get_settings
 from app.helpers import photos
 from app.matters.catalog import sync_catalog
 from app.models import Helper, Region
-from app.publicity.cli import register
 from tests.factories import create_helper, create_tree
 
 COUNTY_PHONE = "023-74512345"
@@ -40,13 +38,6 @@ def tree(db: Session) -> dict[str, Region]:
     sync_catalog(db)
     db.commit()
     return regions
-
-
-def main(argv: list[str]) -> int:
-    """``bangban`` with the board command alone, as ``app.cli`` registers it."""
-    parser = argparse.ArgumentParser(prog="bangban")
-    register(parser.add_subparsers(dest="command", required=True))
-    return run_handler(parser.parse_args(argv))
 
 
 def text_of(path: Path) -> str:
