@@ -22,6 +22,7 @@ def upgrade_database(url: str | None = None) -> None:
     from alembic.config import Config
 
     from app.db import unit_of_work
+    from app.helpers.policy import tell_helpers_of_changes
     from app.matters.catalog import sync_catalog
 
     config = Config(str(_alembic_ini()))
@@ -31,8 +32,11 @@ def upgrade_database(url: str | None = None) -> None:
     command.upgrade(config, "head")
     with unit_of_work() as session:
         result = sync_catalog(session)
+        told = tell_helpers_of_changes(session, result)
     print(f"数据库已升级；事项目录版本 {result.version}：新增 {result.added}，更新 {result.updated}，"
           f"停用 {result.deactivated}。")
+    if told:
+        print(f"有 {len(result.policy_changes)} 个事项的条件、材料或时限有调整，已通知 {told} 位帮办员。")
 
 
 def _db(args: argparse.Namespace) -> int:

@@ -98,12 +98,23 @@ class CatalogFile(BaseModel):
         return next((entry for entry in self.matters if entry.code == code), None)
 
 
+# What a helper must hear of when it changes: the conditions, the materials, the time limit.
+POLICY_FIELDS = {"conditions": "办理条件", "materials": "所需材料", "time_limit_days": "办理时限"}
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    matter: str
+    fields: tuple[str, ...]  # the words of POLICY_FIELDS that changed
+
+
 @dataclass(frozen=True)
 class SyncResult:
     added: int
     updated: int
     deactivated: int
     version: str
+    policy_changes: tuple[PolicyChange, ...] = ()
 
 
 def load_catalog(path: Path | None = None) -> CatalogFile:
@@ -130,21 +141,27 @@ def sync_catalog(session: Session, path: Path | None = None) -> SyncResult:
     catalog = load_catalog(path)
     existing = {matter.code: matter for matter in session.scalars(select(Matter))}
     added = updated = 0
+    changes: list[PolicyChange] = []
     for position, entry in enumerate(catalog.matters, start=1):
         values = _row_values(entry, catalog.version, position)
         matter = existing.pop(entry.code, None)
         if matter is None:
             session.add(Matter(code=entry.code, **values))
             added += 1
-        elif _assign_changed(matter, values):
+            continue
+        fields = tuple(label for key, label in POLICY_FIELDS.items() if getattr(matter, key) != values[key])
+        if _assign_changed(matter, values):
             updated += 1
+            if fields:
+                changes.append(PolicyChange(entry.name, fields))
     deactivated = 0
     for matter in existing.values():
         if matter.active:
             matter.active = False
             deactivated += 1
     session.flush()
-    return SyncResult(added=added, updated=updated, deactivated=deactivated, version=catalog.version)
+    return SyncResult(added=added, updated=updated, deactivated=deactivated, version=catalog.version,
+                      policy_changes=tuple(changes))
 
 
 def _row_values(entry: CatalogEntry, version: str, position: int) -> dict[str, Any]:

@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     HELPER_OVERDUE = "helper_overdue"
     HELPER_BAD_RATING = "helper_bad_rating"
     HELPER_COLLECT_RATING = "helper_collect_rating"
+    HELPER_POLICY_CHANGED = "helper_policy_changed"
     HELPER_SUPPLEMENT_COMPLETE = "helper_supplement_complete"
     HELPER_SECOND_SUPPLEMENT_ALLOWED = "helper_second_supplement_allowed"
     HELPER_EXTENSION_DECIDED = "helper_extension_decided"

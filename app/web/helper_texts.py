@@ -223,6 +223,7 @@ NOTICE_KINDS = {
     "secretary_termination_to_confirm": "请书记确认终止",
     "township_extension_requested": "延期申请",
     "county_reports_missing": "季度台账缺报提醒",
+    "helper_policy_changed": "政策调整提醒",
 }
 RECIPIENTS = {"resident": "委托人", "helper": "帮办员", "secretary": "村（社区）书记", "staff": "乡镇工作专班",
               "township": "乡镇工作专班"}

@@ -47,7 +47,8 @@ from app.evaluations.schemas import CloseRectificationIn
 from app.evaluations.service import close_rectification
 from app.helpers.arrivals import helper_joined
 from app.helpers.departures import helper_leaves
-from app.matters.catalog import UNDECIDED_CODE
+from app.helpers.policy import tell_helpers_of_changes
+from app.matters.catalog import UNDECIDED_CODE, PolicyChange, SyncResult
 from app.models import (
     Channel,
     EntrustmentStatus,
@@ -129,6 +130,8 @@ def _every_message(db: Session) -> Sent:
     _rectified(db, villages[2])
     _second_list_and_extension(db, villages[3])
     _terminated_on_a_signed_statement(db, villages[1])
+    tell_helpers_of_changes(db, SyncResult(added=0, updated=2, deactivated=0, version="2027.1", policy_changes=(
+        PolicyChange("最低生活保障申请", ("办理条件", "办理时限")), PolicyChange("临时救助申请", ("所需材料",)))))
     _undecided_then_confirmed(db, villages[0])
     _unrouted(db, villages[0])
     _complained_and_reassignment_asked(db, villages[1])
