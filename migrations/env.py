@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
 
 from app.config import get_settings
 from app.db import engine_for
@@ -37,6 +41,23 @@ def _take_turn(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
 
+@contextmanager
+def _sqlite_turn(url: str) -> Iterator[None]:
+    """SQLite's DDL is not transactional to Alembic: two processes upgrading one file at once (the demo's
+    server and worker, or two containers) would both create the same table. They take turns on a lock file
+    beside the database; the second then finds the schema at head and does nothing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    with open(f"{parsed.database}.migrating", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -45,7 +66,7 @@ def run_migrations_online() -> None:
             _take_turn(connection)
             context.run_migrations()
         return
-    with engine_for(_url()).connect() as conn:
+    with _sqlite_turn(_url()), engine_for(_url()).connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             _take_turn(conn)
