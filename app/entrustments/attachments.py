@@ -8,20 +8,18 @@ rolls back is deleted with it.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, media
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
-from app.config import get_settings
 from app.entrustments import repository
 from app.errors import InvalidInput, NotFound
 from app.models import Attachment, AttachmentKind, Entrustment
@@ -29,7 +27,6 @@ from app.models import Attachment, AttachmentKind, Entrustment
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS_AT_ONCE = 6
 _KEY = re.compile(r"^[0-9a-f]{32}$")
-_PENDING = "bangban_new_media"
 
 
 @dataclass(frozen=True)
@@ -66,56 +63,21 @@ def check_count(count: int, field: str = "photos") -> None:
         raise InvalidInput(field, f"一次最多上传 {MAX_PHOTOS_AT_ONCE} 张照片，请分几次上传。")
 
 
-def _media_root() -> Path:
-    return Path(get_settings().media_dir).resolve()
-
-
 def _path_for(key: str) -> Path:
     if not _KEY.match(key):
         raise NotFound("找不到这张照片。")
-    return _media_root() / key[:2] / key
-
-
-def _watch_rollbacks(session: Session) -> None:
-    if session.info.get(_PENDING) is not None:
-        return
-    session.info[_PENDING] = []
-
-    @event.listens_for(session, "after_commit")
-    def _kept(sess: Session) -> None:
-        sess.info[_PENDING] = []
-
-    @event.listens_for(session, "after_soft_rollback")
-    def _undo(sess: Session, rolled_back: SessionTransaction) -> None:
-        kept: list[tuple[SessionTransaction, Path]] = []
-        for written_in, path in sess.info.get(_PENDING, []):
-            transaction: SessionTransaction | None = written_in
-            while transaction is not None and transaction is not rolled_back:
-                transaction = transaction.parent
-            if transaction is rolled_back:
-                path.unlink(missing_ok=True)
-            else:
-                kept.append((written_in, path))
-        sess.info[_PENDING] = kept
+    return media.root() / key[:2] / key
 
 
 def store(session: Session, case: Entrustment, photo: Photo, *, kind: AttachmentKind, uploaded_by: Actor,
           material_name: str | None = None) -> Attachment:
-    _watch_rollbacks(session)
     key = secrets.token_hex(16)
     attachment = Attachment(entrustment_id=case.id, kind=kind, material_name=material_name, storage_key=key,
                             content_type=photo.content_type, size=len(photo.data), uploaded_by=uploaded_by.label,
                             created_at=clock.now())
     session.add(attachment)
     session.flush()
-    path = _path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(photo.data)
-    written_in = session.get_nested_transaction() or session.get_transaction()
-    assert written_in is not None  # the flush above began one
-    session.info[_PENDING].append((written_in, path))
+    media.write(session, _path_for(key), photo.data)
     return attachment
 
 

@@ -7,7 +7,6 @@ written in a transaction that rolls back is deleted)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import struct
@@ -15,10 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-from app.config import get_settings
+from app import media
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 5000
@@ -27,7 +25,6 @@ MAX_SIDE = 4000
 TYPES = {"image/jpeg": ".jpg", "image/png": ".png"}
 _STORED = re.compile(r"^roster/[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png)$")
 _DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "_": "-"})
-_PENDING = "bangban_new_roster_photos"
 
 
 @dataclass(frozen=True)
@@ -147,13 +144,9 @@ def read_zip(path: Path) -> tuple[list[RosterPhoto], list[str]]:
     return photos, problems
 
 
-def _media_root() -> Path:
-    return Path(get_settings().media_dir).resolve()
-
-
 def path_of(stored: str) -> Path | None:
     """Where a stored photo is; None for a value that is not one of ours."""
-    return _media_root() / stored if _STORED.match(stored) else None
+    return media.root() / stored if _STORED.match(stored) else None
 
 
 def same_as_stored(stored: str | None, data: bytes) -> bool:
@@ -163,41 +156,9 @@ def same_as_stored(stored: str | None, data: bytes) -> bool:
     return hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
 
 
-def _watch_rollbacks(session: Session) -> None:
-    if session.info.get(_PENDING) is not None:
-        return
-    session.info[_PENDING] = []
-
-    @event.listens_for(session, "after_commit")
-    def _kept(sess: Session) -> None:
-        sess.info[_PENDING] = []
-
-    @event.listens_for(session, "after_soft_rollback")
-    def _undo(sess: Session, rolled_back: SessionTransaction) -> None:
-        kept: list[tuple[SessionTransaction, Path]] = []
-        for written_in, path in sess.info.get(_PENDING, []):
-            transaction: SessionTransaction | None = written_in
-            while transaction is not None and transaction is not rolled_back:
-                transaction = transaction.parent
-            if transaction is rolled_back:
-                path.unlink(missing_ok=True)
-            else:
-                kept.append((written_in, path))
-        sess.info[_PENDING] = kept
-
-
 def store(session: Session, photo: RosterPhoto) -> str:
     """Write the photo under the media directory; returns what the helper's ``photo_path`` holds."""
-    _watch_rollbacks(session)
     key = secrets.token_hex(16)
     stored = f"roster/{key[:2]}/{key}{TYPES[photo.content_type]}"
-    path = _media_root() / stored
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(photo.data)
-    written_in = session.get_nested_transaction() or session.get_transaction()
-    if written_in is None:
-        written_in = session.begin()
-    session.info[_PENDING].append((written_in, path))
+    media.write(session, media.root() / stored, photo.data)
     return stored
