@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from app.auth.actor import ROLE_KINDS, Actor, Via
 from app.errors import AppError, NotFound
@@ -15,7 +15,6 @@ from app.models import Role
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.ledgers.service import Exported
 
 CLI_NAME = "命令行"
 
@@ -25,6 +24,8 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise AppError(f"日期「{text}」格式不对，应为 YYYY-MM-DD。") from None
+
+T = TypeVar("T")
 
 
 def _actor(session: Session, township_code: str | None) -> Actor:
@@ -41,8 +42,9 @@ def _actor(session: Session, township_code: str | None) -> Actor:
                  area_id=township.id, via=Via.CLI)
 
 
-def _export(action: str, as_township: str | None, export: Callable[[Session, Actor], Exported]) -> Exported:
-    """Run one export in its own transaction; a refusal is audited after it is rolled back."""
+def run_as(action: str, as_township: str | None, use_case: Callable[[Session, Actor], T]) -> T:
+    """Run one use case of the ledgers in its own transaction, as the county or ``as_township``'s staff; a
+    refusal is audited after the transaction is rolled back."""
     from app import audit
     from app.db import unit_of_work
 
@@ -50,7 +52,7 @@ def _export(action: str, as_township: str | None, export: Callable[[Session, Act
     try:
         with unit_of_work() as session:
             actor = _actor(session, as_township)
-            return export(session, actor)
+            return use_case(session, actor)
     except AppError as exc:
         if actor is not None:
             audit.refused_error(actor, action, exc, via=Via.CLI)
@@ -62,7 +64,7 @@ def _ledger1(args: argparse.Namespace) -> int:
     from app.ledgers.service import export_ledger1
 
     period = Period(_day(args.start) if args.start else None, _day(args.end) if args.end else None)
-    done = _export("export_ledger1", args.as_township, lambda session, actor: export_ledger1(
+    done = run_as("export_ledger1", args.as_township, lambda session, actor: export_ledger1(
         session, actor, str(args.out), village_code=args.village, township_code=args.township, period=period))
     print(f"已导出附件1台账 {args.out}：{done.sheets} 个村（社区），{done.rows} 件。")
     return 0
@@ -74,7 +76,7 @@ def _ledger2(args: argparse.Namespace) -> int:
 
     period = quarter(args.quarter)
     footer = Footer(leader=args.leader, clerk=args.clerk, phone=args.phone)
-    done = _export("export_ledger2", args.as_township, lambda session, actor: export_ledger2(
+    done = run_as("export_ledger2", args.as_township, lambda session, actor: export_ledger2(
         session, actor, str(args.out), period=period, township_code=args.township, footer=footer))
     print(f"已导出{period.label}附件2台账 {args.out}：{done.rows} 件。")
     return 0

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from app.auth.actor import Actor, Via
-from app.errors import AppError
+from app.auth.actor import Actor
+from app.ledgers.cli import run_as
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-T = TypeVar("T")
 SHA_SHOWN = 12
-
-
-def _run(action: str, as_township: str | None, use_case: Callable[[Session, Actor], T]) -> T:
-    """One use case in its own transaction; a refusal is audited after it is rolled back."""
-    from app import audit
-    from app.db import unit_of_work
-    from app.ledgers.cli import _actor
-
-    actor: Actor | None = None
-    try:
-        with unit_of_work() as session:
-            actor = _actor(session, as_township)
-            return use_case(session, actor)
-    except AppError as exc:
-        if actor is not None:
-            audit.refused_error(actor, action, exc, via=Via.CLI)
-        raise
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -42,7 +23,7 @@ def _submit(args: argparse.Namespace) -> int:
                                leader=args.leader, clerk=args.clerk, phone=args.phone)
         return report.version, report.rows, report.sha256, report.on_time, submitted_at_text(report.submitted_at)
 
-    version, rows, sha256, on_time, at = _run("submit_quarterly_report", args.as_township or args.township, submit)
+    version, rows, sha256, on_time, at = run_as("submit_quarterly_report", args.as_township or args.township, submit)
     timeliness = STATUS_TEXT[ReportStatus.ON_TIME if on_time else ReportStatus.LATE]
     print(f"已报送 {args.quarter} 第 {version} 版（{timeliness}，{at}）：{rows} 件，SHA-256 {sha256}。")
     return 0
@@ -57,7 +38,7 @@ def _status(args: argparse.Namespace) -> int:
                  s.latest.sha256[:SHA_SHOWN] if s.latest else "-")
                 for s in report_status(session, actor, args.quarter)]
 
-    lines = _run("report_status", args.as_township, status)
+    lines = run_as("report_status", args.as_township, status)
     print("\t".join(("编码", "乡镇（街道）", "报送情况", "版本", "报送时间", "SHA-256")))
     for line in lines:
         print("\t".join(line))
@@ -72,7 +53,7 @@ def _show(args: argparse.Namespace) -> int:
                                version=args.version)
         return report.workbook, report.version, report.sha256
 
-    workbook, version, sha256 = _run("show_quarterly_report", args.as_township, show)
+    workbook, version, sha256 = run_as("show_quarterly_report", args.as_township, show)
     Path(args.out).write_bytes(workbook)
     print(f"已取出 {args.quarter} 第 {version} 版 {args.out}，SHA-256 {sha256}。")
     return 0
