@@ -11,18 +11,12 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from app.helpers.notice import NoticeHelper, VillageNotice
+from app.pdf_fonts import add_cjk_fonts
 from app.publicity import texts
 
-FONT_DIR = Path("/usr/share/fonts/opentype/noto")
-REGULAR = FONT_DIR / "NotoSansCJK-Regular.ttc"
-BOLD = FONT_DIR / "NotoSansCJK-Bold.ttc"
 MARGIN = 15.0
 QR_SIZE = 36.0
 PHOTO_W, PHOTO_H = 20.0, 28.0  # a 1-inch photo (25 × 35 mm) a little smaller
-
-
-class FontMissing(RuntimeError):
-    """The CJK fonts are not installed; the message says which package to install."""
 
 
 def entrust_link(base_url: str, village_code: str) -> str:
@@ -32,11 +26,7 @@ def entrust_link(base_url: str, village_code: str) -> str:
 class _Board(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4", unit="mm")
-        for path in (REGULAR, BOLD):
-            if not path.is_file():
-                raise FontMissing(f"缺少字体 {path}，请安装 Debian 的 fonts-noto-cjk 软件包。")
-        self.add_font("noto", "", str(REGULAR))
-        self.add_font("noto", "B", str(BOLD))
+        add_cjk_fonts(self)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, MARGIN)
         self.set_title(texts.TITLE)
