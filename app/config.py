@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # The plan asks for the quarterly report (附件2) before 6/25, 9/25 and 12/25; a county that also
     # collects one before 3/25 turns this on.
     quarterly_report_march: bool = False
+    # Logs (JSON lines on stderr) and /metrics: without a token only loopback may scrape (docs/OPERATIONS.md).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_token: str = ""
 
     @field_validator("public_base_url", "wechat_api_base")
     @classmethod
