@@ -1,0 +1,221 @@
+"""What every benchmark needs: a scratch PostgreSQL database, servers started and stopped, WeChat's
+side of the callback (signed and encrypted in safe mode, as the account is configured in production),
+and ``wrk`` to drive the load. Benchmarks print figures; nothing here asserts a timing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from wechatpy.crypto import WeChatCrypto  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = ROOT / "var" / "bench"
+VENV_BIN = Path(sys.executable).parent
+
+# The account's callback settings, shared by Bangban and both baselines.
+TOKEN = "BenchToken2026"
+AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+APP_ID = "wx5823bf96d3bd56c7"
+ACCOUNT = "gh_7f083739789a"
+CALLBACK = "/wechat/callback"
+
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, "
+            f"{pg or 'psql not found'}")
+
+
+def banner(title: str) -> None:
+    print(f"== {title} ==")
+    print(f"machine: {machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------------
+
+def fresh_database(name: str) -> str:
+    """An empty database ``name`` on the local server (dropped first); its SQLAlchemy URL."""
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True, capture_output=True)
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def psql(url: str, sql: str) -> str:
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    done = subprocess.run(["psql", plain, "-At", "-c", sql], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def bangban_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGBAN_")}
+    env.update({
+        "BANGBAN_ENV": "demo",
+        "BANGBAN_DATABASE_URL": database_url,
+        "BANGBAN_WECHAT_TOKEN": TOKEN,
+        "BANGBAN_WECHAT_AES_KEY": AES_KEY,
+        "BANGBAN_WECHAT_APP_ID": APP_ID,
+        "BANGBAN_WECHAT_ENCRYPT_MODE": "safe",
+        "BANGBAN_MEDIA_DIR": str(WORK / "media"),
+    })
+    env.update(extra)
+    return env
+
+
+def bangban(args: Sequence[str], env: dict[str, str], *, quiet: bool = True) -> None:
+    subprocess.run([str(VENV_BIN / "bangban"), *args], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL if quiet else None)
+
+
+# -- servers ------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def running(cmd: Sequence[str], *, port: int, env: dict[str, str] | None = None,
+            cwd: Path = ROOT, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server and wait until it listens; stop it (and its workers) afterwards."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    out = open(log or WORK / "server.log", "ab")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(list(cmd), env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_for_port(port)
+        time.sleep(1.0)  # let every worker process finish importing
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.close()
+
+
+# -- WeChat's side ------------------------------------------------------------------------------------
+
+def _sign(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+class WeChatSide:
+    """Builds what WeChat posts in safe mode: ``<Encrypt>`` only, ``msg_signature`` over it."""
+
+    def __init__(self) -> None:
+        self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+
+    def post(self, xml: str, *, nonce: str, timestamp: str, openid: str) -> tuple[str, str]:
+        sealed = str(self.crypto.encrypt_message(xml, nonce, timestamp))
+        start = sealed.index("<Encrypt><![CDATA[") + len("<Encrypt><![CDATA[")
+        encrypt = sealed[start:sealed.index("]]></Encrypt>")]
+        query = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+                 "openid": openid, "encrypt_type": "aes", "msg_signature": _sign(TOKEN, timestamp, nonce, encrypt)}
+        body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        return f"{CALLBACK}?{urlencode(query)}", body
+
+    def open_reply(self, reply: str) -> str:
+        fields = dict(re.findall(r"<(\w+)><!\[CDATA\[(.*?)\]\]></\1>", reply))
+        fields.update(re.findall(r"<(TimeStamp)>(\d+)</TimeStamp>", reply))
+        return str(self.crypto.decrypt_message(reply, fields["MsgSignature"], fields["TimeStamp"],
+                                               fields["Nonce"]))
+
+
+def text_xml(openid: str, content: str, msg_id: int, create_time: int) -> str:
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+
+
+def event_xml(openid: str, event: str, key: str, create_time: int) -> str:
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[{event}]]></Event><EventKey><![CDATA[{key}]]></EventKey></xml>")
+
+
+def write_requests(path: Path, posts: Iterator[tuple[str, str]]) -> int:
+    """One request per line, ``path<TAB>body``, as ``bench/replay.lua`` reads them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w") as out:
+        for target, body in posts:
+            out.write(f"{target}\t{body}\n")
+            n += 1
+    return n
+
+
+# -- wrk ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # connect/read/write/timeout errors and non-2xx answers
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(port: int, requests_file: Path, *, connections: int = 64, seconds: int = 10, threads: int = 2,
+        timeout: int = 10) -> Load:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency",
+           "-s", str(BENCH / "replay.lua"), f"http://127.0.0.1:{port}", "--", str(requests_file), str(threads)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    assert total is not None, out
+    seconds_taken = _ms(total.group(2) + total.group(3)) / 1000
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    requests = int(total.group(1))
+    return Load(requests, seconds_taken, requests / seconds_taken, _ms(latency["50"]), _ms(latency["99"]), errors)
+
+
+def fmt(load: Load) -> str:
+    return (f"{load.rate:8.0f} msg/s   p50 {load.p50_ms:7.1f} ms   p99 {load.p99_ms:7.1f} ms   "
+            f"errors {load.errors}   ({load.requests} in {load.seconds:.1f} s)")

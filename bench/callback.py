@@ -1,0 +1,226 @@
+"""Figure 1 of docs/PERFORMANCE.md: the callback under a burst of residents asking "进度".
+
+AES safe-mode text messages from 500 different senders, each with its own MsgId, replayed by wrk at
+64 connections for 10 s on loopback against two server processes, on PostgreSQL; in the same run the
+two baselines served the same way: WeRoBot's echo robot with its default SQLite session (gunicorn, 2
+workers) and bare FastAPI + wechatpy (decrypt, parse, encrypted echo: the protocol floor). Then the
+dialogue mix: residents driving the entrust dialogue from a village poster to a submitted case.
+
+    .venv/bin/python bench/callback.py [--seconds 10] [--connections 64] [--only bangban,werobot,floor,dialogue]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _support import (  # noqa: E402
+    AES_KEY,
+    APP_ID,
+    BENCH,
+    ROOT,
+    TOKEN,
+    VENV_BIN,
+    WORK,
+    Load,
+    WeChatSide,
+    bangban,
+    bangban_env,
+    banner,
+    event_xml,
+    fmt,
+    free_port,
+    fresh_database,
+    psql,
+    running,
+    text_xml,
+    write_requests,
+    wrk,
+)
+
+PEERS = ROOT / "var" / "bench-peers"
+SENDERS = 500
+PROCESSES = 2
+
+
+def progress_requests(count: int, *, first_msg_id: int, senders: int = SENDERS) -> Iterator[tuple[str, str]]:
+    side = WeChatSide()
+    now = int(time.time())
+    for n in range(count):
+        openid = f"oBench{n % senders:022d}"
+        xml = text_xml(openid, "进度", first_msg_id + n, now)
+        yield side.post(xml, nonce=str(100000 + n), timestamp=str(now), openid=openid)
+
+
+def prepare_file(name: str, count: int, first_msg_id: int) -> Path:
+    path = WORK / f"{name}.txt"
+    write_requests(path, progress_requests(count, first_msg_id=first_msg_id))
+    return path
+
+
+def peers_venv() -> Path:
+    """WeRoBot and gunicorn live in their own virtualenv: they are only a yardstick."""
+    python = PEERS / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "werobot==1.13.1", "gunicorn==23.0.0",
+                        "cryptography==46.0.3"], check=True)
+    return PEERS / "bin"
+
+
+def baseline_env() -> dict[str, str]:
+    return {**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_AES_KEY": AES_KEY, "BENCH_APP_ID": APP_ID}
+
+
+def measure(name: str, cmd: list[str], env: dict[str, str], port: int, args: argparse.Namespace,
+            msg_base: int, cwd: Path = ROOT) -> Load:
+    warm = prepare_file(f"{name}-warm", 4000, msg_base)
+    load_file = prepare_file(name, args.messages, msg_base + 10_000_000)
+    with running(cmd, port=port, env=env, cwd=cwd, log=WORK / f"{name}.log"):
+        wrk(port, warm, connections=args.connections, seconds=2)
+        return wrk(port, load_file, connections=args.connections, seconds=args.seconds)
+
+
+def bench_bangban(args: argparse.Namespace) -> tuple[Load, int]:
+    url = fresh_database("bangban_bench")
+    env = bangban_env(url)
+    bangban(["db", "upgrade"], env)
+    bangban(["seed", "demo"], env)
+    port = free_port()
+    load = measure("bangban", [str(VENV_BIN / "bangban"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--workers", str(PROCESSES)], env, port, args, 1_000_000)
+    handled = int(psql(url, "select count(*) from inbound_messages"))
+    return load, handled
+
+
+def bench_werobot(args: argparse.Namespace) -> Load:
+    peers = peers_venv()
+    cwd = WORK / "werobot"
+    cwd.mkdir(parents=True, exist_ok=True)
+    (cwd / "werobot_session.sqlite3").unlink(missing_ok=True)
+    port = free_port()
+    cmd = [str(peers / "gunicorn"), "-w", str(PROCESSES), "-b", f"127.0.0.1:{port}", "--chdir", str(cwd),
+           "--pythonpath", str(BENCH / "baselines"), "werobot_echo:application"]
+    return measure("werobot", cmd, baseline_env(), port, args, 2_000_000, cwd=cwd)
+
+
+def bench_floor(args: argparse.Namespace) -> Load:
+    port = free_port()
+    cmd = [str(VENV_BIN / "uvicorn"), "floor:app", "--app-dir", str(BENCH / "baselines"), "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(PROCESSES)]
+    return measure("floor", cmd, baseline_env(), port, args, 3_000_000)
+
+
+# -- the dialogue mix -----------------------------------------------------------------------------------
+
+DIALOGUE = [("event", "subscribe", "qrscene_village:{village}"), ("text", "1"), ("text", "3"), ("text", "1"),
+            ("text", "老伴走了，一个人生活困难，想申请救助"), ("text", "李大妈"), ("text", "13800138000"),
+            ("text", "1")]
+
+
+async def _resident(client: httpx.AsyncClient, side: WeChatSide, n: int, village: str, stop: float,
+                    latencies: list[float], failures: list[str]) -> int:
+    done = 0
+    round_ = 0
+    while time.monotonic() < stop:
+        openid = f"oDialogue{n:05d}r{round_:05d}"
+        round_ += 1
+        for step, (kind, value, *rest) in enumerate(DIALOGUE):
+            now = int(time.time())
+            if kind == "event":
+                xml = event_xml(openid, value, rest[0].format(village=village), now)
+            else:
+                xml = text_xml(openid, value, 5_000_000_000 + n * 100_000 + round_ * 10 + step, now)
+            target, body = side.post(xml, nonce=str(n * 1000 + step), timestamp=str(now), openid=openid)
+            started = time.perf_counter()
+            answer = await client.post(target, content=body.encode(), headers={"Content-Type": "text/xml"})
+            latencies.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                failures.append(f"{answer.status_code}")
+                break
+        else:
+            done += 1
+    return done
+
+
+def bench_dialogue(args: argparse.Namespace) -> None:
+    url = fresh_database("bangban_bench_dialogue")
+    env = bangban_env(url)
+    bangban(["db", "upgrade"], env)
+    bangban(["seed", "demo"], env)
+    villages = psql(url, "select code from regions where level = 'village' order by code limit 64").split()
+    port = free_port()
+    cmd = [str(VENV_BIN / "bangban"), "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(PROCESSES)]
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def drive() -> int:
+        side = WeChatSide()
+        limits = httpx.Limits(max_connections=args.connections)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+            stop = time.monotonic() + args.seconds
+            done = await asyncio.gather(*(
+                _resident(client, side, n, villages[n % len(villages)], stop, latencies, failures)
+                for n in range(args.connections)))
+            return sum(done)
+
+    with running(cmd, port=port, env=env, log=WORK / "dialogue.log"):
+        started = time.perf_counter()
+        completed = asyncio.run(drive())
+        elapsed = time.perf_counter() - started
+    submitted = int(psql(url, "select count(*) from entrustments where channel = 'wechat'"))
+    latencies.sort()
+    p = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]) if latencies else (lambda q: 0.0)
+    print(f"dialogue mix ({len(DIALOGUE)} messages per case, {args.connections} residents at once, "
+          f"Python client):")
+    print(f"  {len(latencies) / elapsed:8.0f} msg/s   p50 {p(0.5):7.1f} ms   p99 {p(0.99):7.1f} ms   "
+          f"failures {len(failures)}")
+    print(f"  {completed / elapsed:8.1f} cases submitted/s   ({completed} dialogues finished, "
+          f"{submitted} cases in the database)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--messages", type=int, default=100_000, help="distinct messages prepared per server")
+    parser.add_argument("--only", default="bangban,werobot,floor,dialogue")
+    args = parser.parse_args()
+    wanted = set(args.only.split(","))
+    banner(f"callback: 进度 from {SENDERS} senders, safe mode, wrk -c{args.connections} -d{args.seconds}s, "
+           f"{PROCESSES} server processes each")
+    results: dict[str, Load] = {}
+    if "bangban" in wanted:
+        results["bangban"], handled = bench_bangban(args)
+        print(f"Bangban /wechat/callback   {fmt(results['bangban'])}")
+        print(f"  inbound messages recorded: {handled}")
+    if "werobot" in wanted:
+        results["werobot"] = bench_werobot(args)
+        print(f"WeRoBot echo + session     {fmt(results['werobot'])}")
+    if "floor" in wanted:
+        results["floor"] = bench_floor(args)
+        print(f"FastAPI + wechatpy floor   {fmt(results['floor'])}")
+    if "bangban" in results:
+        ours = results["bangban"]
+        if "werobot" in results:
+            print(f"Bangban / WeRoBot: {ours.rate / results['werobot'].rate:.2f}x   (target >= 3x)")
+        if "floor" in results:
+            print(f"Bangban / floor:   {ours.rate / results['floor'].rate:.0%}   (target >= 30 %)")
+        print(f"Bangban p99: {ours.p99_ms:.1f} ms   (target <= 30 ms)")
+    if "dialogue" in wanted:
+        bench_dialogue(args)
+
+
+if __name__ == "__main__":
+    main()
