@@ -26,7 +26,7 @@ _MAX_ID = 2**31 - 1  # a number past the id columns' range names nothing that ex
 
 def _who(actor: Actor) -> dict[str, Any]:
     return {"actor": actor.label[:96], "actor_kind": actor.primary_kind,
-            "actor_id": actor.helper_id if actor.helper_id is not None else actor.resident_id,
+            "actor_id": next((i for i in (actor.helper_id, actor.resident_id, actor.staff_id) if i is not None), None),
             "api_key_id": actor.api_key_id, "reference": actor.openid}
 
 
@@ -85,6 +85,21 @@ def refused(actor: Actor | None, action: str, *, object_type: str, object_id: in
             session.add(entry)
     except Exception:
         log.exception("could not audit a refused %s on %s %s", action, object_type, object_id)
+
+
+def refused_here(session: Session, actor: Actor | None, action: str, *, object_type: str, object_id: int | None,
+                 reason: str, via: Via, reference: str | None = None, **details: Any) -> AuditEntry:
+    """A refused attempt written in the caller's transaction, for a refusal the caller commits with what else it
+    changed (a wrong password also counts towards the account's lock-out)."""
+    who = _who(actor) if actor is not None else {"actor": ANONYMOUS, "actor_kind": ANONYMOUS, "actor_id": None,
+                                                  "api_key_id": None, "reference": None}
+    if reference is not None:
+        who["reference"] = reference[:64]
+    entry = AuditEntry(**who, via=via.value, action=action[:48], object_type=object_type, object_id=object_id,
+                       entrustment_id=None, outcome=AuditOutcome.REFUSED, details={"reason": reason, **details},
+                       created_at=clock.now())
+    session.add(entry)
+    return entry
 
 
 def is_refusal(exc: AppError) -> bool:

@@ -49,6 +49,7 @@ class Actor:
     openid: str | None = None
     api_key_id: int | None = None
     via: Via = Via.API
+    staff_id: int | None = None  # the console's signed-in staff member
 
     @property
     def primary_kind(self) -> str:

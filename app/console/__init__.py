@@ -1,0 +1,44 @@
+"""The staff console at /console/ for township task forces, the county bureau and oversight (DESIGN §1).
+
+``router`` holds every console page (each module's router made with ``app.console.routing.console_router``);
+``install`` mounts it on the app, then the routes that must come last. The interface a page uses is
+described in ``app.console.deps``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.responses import RedirectResponse
+
+from app.console import signin
+from app.console.deps import ConsoleUserDep
+from app.console.routing import console_router, render
+from app.errors import NotFound
+
+router = console_router("/console")
+router.include_router(signin.router)
+
+
+def _last() -> APIRouter:
+    """After every page: the console's home until a page of ``router`` answers /console/ itself, and a
+    Chinese 404 in the console's frame for any other address under /console/."""
+    last = console_router("/console")
+
+    @last.get("")
+    def bare() -> Response:
+        return RedirectResponse("/console/", status_code=308)
+
+    @last.get("/")
+    def home(request: Request, user: ConsoleUserDep) -> Response:
+        return render(request, "console/home.html", title="工作台", nav="dashboard")
+
+    @last.api_route("/{rest:path}", methods=["GET", "POST"])
+    def not_found(rest: str) -> Response:
+        raise NotFound("没有这个页面，请从工作台的菜单进入。")
+
+    return last
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.include_router(_last())
