@@ -17,13 +17,14 @@ def _registrars() -> list[Registrar]:
     from app.notifications.cli import register as notification_commands
     from app.publicity.cli import register as board_commands
     from app.roster_cli import register as roster_commands
+    from app.staff.cli import register as staff_commands
 
     # -- command groups --
     from app.wechat.cli import register as wechat_commands
     from app.worker import register as worker_commands
 
     return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
-            ledger_commands, report_commands, roster_commands, board_commands]
+            ledger_commands, report_commands, roster_commands, board_commands, staff_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -99,31 +99,6 @@ def _day(text: str) -> date:
         raise AppError(f"日期「{text}」格式不对，应为 YYYY-MM-DD。") from None
 
 
-def _staff_add(args: argparse.Namespace) -> int:
-    from app.db import unit_of_work
-    from app.staff.service import add_member
-
-    with unit_of_work() as session:
-        member = add_member(session, name=args.name, area_code=args.area, phone=args.phone, title=args.title,
-                            openid=args.openid)
-        print(f"已登记工作人员 #{member.id} {member.name}" + ("（已绑定微信）" if member.openid else
-                                                          "（未绑定微信，收不到提醒）"))
-    return 0
-
-
-def _staff_list(args: argparse.Namespace) -> int:
-    from app.db import unit_of_work
-    from app.privacy import mask_phone
-    from app.staff.service import members
-
-    with unit_of_work() as session:
-        for member, region in members(session, args.area):
-            bound = "已绑定微信" if member.openid else "未绑定微信"
-            columns = [f"#{member.id}", region.name, member.name, mask_phone(member.phone), member.title or "", bound]
-            print("\t".join(columns))
-    return 0
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -148,19 +123,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--area", help="负责区域编码")
     create.add_argument("--helper", type=int, help="helper 角色对应的帮办员编号")
     create.set_defaults(handler=_apikey)
-
-    staff = sub.add_parser("staff", help="乡镇工作专班和县局工作人员")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
-    add = staff_sub.add_parser("add", help="登记一名接收超期上报、周报和季度提醒的工作人员")
-    add.add_argument("--name", required=True)
-    add.add_argument("--area", required=True, help="乡镇（街道）或县的区域编码")
-    add.add_argument("--phone")
-    add.add_argument("--title")
-    add.add_argument("--openid", help="工作人员关注公众号后的 openid")
-    add.set_defaults(handler=_staff_add)
-    listing = staff_sub.add_parser("list", help="列出工作人员")
-    listing.add_argument("--area")
-    listing.set_defaults(handler=_staff_list)
 
     calendar = sub.add_parser("calendar", help="工作日历")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)

@@ -18,3 +18,7 @@ def install(app: FastAPI) -> None:
     for router in (auth.router, resident.router, helper.router, helper_register.router, secretary.router, files.router,
                    notice.router, not_found_router):
         app.include_router(router)
+    # The staff console at /console/ (its own session, frame and error pages).
+    from app.console import install as install_console
+
+    install_console(app)
