@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.actor import Actor, ActorKind
 from app.calendar.service import WorkCalendar
+from app.entrustments import archive
+from app.entrustments.archive_texts import actor_label
 from app.entrustments.attachments import Photo
 from app.entrustments.schemas import (
     AcceptIn,
@@ -202,12 +204,14 @@ def _evaluate(act: Act, data: EvaluateIn) -> dict[str, Any]:
 
 def _archive(act: Act, data: ArchiveIn) -> dict[str, Any]:
     """A case is archived once its rectification is closed; one never rated is archived as 未评价
-    (never counted as satisfied)."""
+    (never counted as satisfied). Its bundle (case sheet, photos, sums) is kept now, its SHA-256 in the event."""
     still_open = act.session.scalar(select(Rectification.id).where(
         Rectification.entrustment_id == act.case.id, Rectification.status == RectificationStatus.OPEN))
     if still_open is not None:
         raise Conflict("这件委托的差评还在整改，整改完成后才能归档。", code="rectification_open")
-    return {"unrated": act.case.status is EntrustmentStatus.COMPLETED}
+    kept = archive.keep(act.session, act.case, act.actor, archived_at=act.now,
+                        archived_by=actor_label(act.actor.primary_kind, act.actor.name))
+    return {"unrated": act.case.status is EntrustmentStatus.COMPLETED, "bundle_sha256": kept.sha256}
 
 
 def _request_termination(act: Act, data: RequestTerminationIn) -> dict[str, Any]:

@@ -105,3 +105,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ledger2.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
     ledger2.add_argument("--as-township", metavar="CODE", help="以该乡镇（街道）工作人员的身份导出")
     ledger2.set_defaults(handler=_ledger2)
+
+    from app.ledgers.archive_cli import register as archive_command
+
+    archive_command(export_sub)

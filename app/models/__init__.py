@@ -1,6 +1,7 @@
 """All models, imported here so ``Base.metadata`` is complete for Alembic."""
 
 from app.models.apikey import ApiKey, Role
+from app.models.archive import CaseArchive
 from app.models.audit import AuditEntry, AuditOutcome
 from app.models.base import Base
 from app.models.calendar import CalendarOverride, DayKind
@@ -30,7 +31,7 @@ from app.models.wechat import AccessToken, BindToken, ConversationState, Inbound
 __all__ = [
     "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit",
     "VisitReason", "AssistanceCategory", "AuditEntry", "AuditOutcome", "AuthorisationKind", "Base",
-    "BindToken", "CalendarOverride", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
+    "BindToken", "CalendarOverride", "CaseArchive", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
     "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
     "ProgressNote", "QuarterlyReport", "Queue", "RatingLevel", "RatingSource", "Rectification",
