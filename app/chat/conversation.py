@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
-from app.chat import casework, dialogue, entrust, guides, helpers, residents, understand, wording
+from app.chat import casework, console_login, dialogue, entrust, guides, helpers, residents, understand, wording
 from app.chat.dialogue import FLOW_CANCEL, FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, FLOW_RATE, Chat, choice
 from app.chat.entrust import Step
 from app.chat.understand import Want
@@ -22,6 +22,7 @@ FLOWS: dict[str, dict[str, Step]] = {
     FLOW_LOOKUP: guides.LOOKUP_STEPS,
     FLOW_CANCEL: casework.CANCEL_STEPS,
     FLOW_RATE: casework.RATE_STEPS,
+    console_login.FLOW: console_login.STEPS,
 }
 
 # Media a resident might send while entrusting: their papers, photographed.

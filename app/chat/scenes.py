@@ -3,6 +3,8 @@
 - ``village:<code>`` on the poster at each village service station: the greeting names the village
   and its helper, and the village is pre-selected for entrusting;
 - ``bind:<token>`` shown to a helper by township staff: binds their WeChat to their roster row.
+- ``login:<token>`` on the staff console's sign-in page: a staff member's bound WeChat signs the
+  browser in once they reply 1 (``app.chat.console_login``).
 
 WeChat sends ``qrscene_<scene>`` when the scan made someone follow (wechatpy strips the prefix) and
 the bare scene when a follower scans again.
@@ -13,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
-from app.chat import dialogue, entrust, helpers, places, wording
+from app.chat import console_login, dialogue, entrust, helpers, places, wording
 from app.chat.dialogue import Chat
 from app.residents import service as resident_service
 from app.wechat.reply import Reply
@@ -58,6 +60,8 @@ def _scene(session: Session, message: BaseMessage) -> Reply:
         return Reply(helpers.bind(session, message.source, value))
     if kind == "village" and value:
         return _village(session, message.source, value)
+    if kind == "login" and value:
+        return console_login.scanned(session, message.source, value)
     dialogue.finish(_follower(session, message.source))
     return Reply(wording.WELCOME)
 
