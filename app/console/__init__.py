@@ -10,13 +10,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.console import signin
+from app.console import pages, signin
 from app.console.deps import ConsoleUserDep
 from app.console.routing import console_router, render
 from app.errors import NotFound
 
 router = console_router("/console")
 router.include_router(signin.router)
+router.include_router(pages.router)
 
 
 def _last() -> APIRouter:
