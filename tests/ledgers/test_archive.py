@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock, media
 from app.auth.actor import Actor
 from app.cli import main
-from app.entrustments import archive, service
+from app.entrustments import archive, attachments, service
 from app.entrustments.attachments import Photo
 from app.entrustments.schemas import (
     AcceptIn,
@@ -28,10 +28,12 @@ from app.entrustments.schemas import (
     RequestSupplementIn,
     SupplementIn,
 )
+from app.entrustments.sweeps import remind_and_archive
 from app.entrustments.workflow import Action
 from app.errors import Conflict
 from app.ledgers.archive import export_archive
 from app.models import (
+    AttachmentKind,
     AuditEntry,
     AuditOutcome,
     CaseArchive,
@@ -43,6 +45,7 @@ from app.models import (
     Region,
     Role,
 )
+from app.notifications.sweeps import SweepReport
 from tests.factories import (
     create_helper,
     create_matter,
@@ -68,9 +71,9 @@ def _photo(marker: bytes) -> Photo:
 
 
 @pytest.fixture
-def world(db: Session, at: MoveTo) -> dict[str, object]:
-    """A case of 桂北社区 taken from entrustment to archive through the use cases: one supplement list, the
-    household register sent as a photo, forwarded, completed with a photo of the decision, rated, archived."""
+def rated(db: Session, at: MoveTo) -> dict[str, object]:
+    """A case of 桂北社区 taken through the use cases: one supplement list, the household register sent as a
+    photo, forwarded, completed with a photo of the decision, rated."""
     at("2026-12-01T09:00")
     tree = create_tree(db)
     helper = create_helper(db, tree["guibei"], "王芳")
@@ -90,9 +93,16 @@ def world(db: Session, at: MoveTo) -> dict[str, object]:
                        photos=[(None, _photo(b"decision"))])
     service.transition(db, as_resident, case.id, Action.EVALUATE,
                        EvaluateIn(level=RatingLevel.VERY_SATISFIED, source=RatingSource.RESIDENT, comment=COMMENT))
-    at("2026-12-10T10:30")
-    service.transition(db, staff_actor(Role.TOWNSHIP_STAFF, tree["guixi"]), case.id, Action.ARCHIVE, ArchiveIn())
     return {"tree": tree, "case": case, "helper": helper, "matter": matter}
+
+
+@pytest.fixture
+def world(db: Session, rated: dict, at: MoveTo) -> dict[str, object]:
+    """The same case, archived by the township's staff."""
+    at("2026-12-10T10:30")
+    service.transition(db, staff_actor(Role.TOWNSHIP_STAFF, rated["tree"]["guixi"]), rated["case"].id,
+                       Action.ARCHIVE, ArchiveIn())
+    return rated
 
 
 def _kept(db: Session, case: Entrustment) -> CaseArchive:
@@ -241,4 +251,45 @@ def test_a_refused_archive_keeps_no_bundle(db: Session, world: dict) -> None:
     with pytest.raises(Conflict):
         service.transition(db, staff_actor(Role.COUNTY_ADMIN), case.id, Action.ARCHIVE, ArchiveIn())
 
+    assert db.scalar(select(CaseArchive).where(CaseArchive.entrustment_id == case.id)) is None
+
+
+def test_the_worker_archiving_a_case_keeps_its_bundle_too(db: Session, rated: dict, at: MoveTo,
+                                                          tmp_path: Path) -> None:
+    at("2026-12-20T03:00")
+
+    remind_and_archive(db, clock.today(), SweepReport())
+
+    case = rated["case"]
+    assert case.status is EntrustmentStatus.ARCHIVED
+    with zipfile.ZipFile(io.BytesIO(_stored(db, case))) as opened:
+        (tmp_path / "sheet.pdf").write_bytes(opened.read("case-sheet.pdf"))
+    assert "归档人：系统" in text_of(tmp_path / "sheet.pdf")
+
+
+def test_a_photo_whose_file_is_gone_is_named_and_left_out(db: Session, rated: dict, tmp_path: Path) -> None:
+    case = rated["case"]
+    [proof] = [a for a in attachments.for_case(db, case) if a.kind is AttachmentKind.PROOF]
+    (media.root() / proof.storage_key[:2] / proof.storage_key).unlink()
+
+    service.transition(db, staff_actor(Role.COUNTY_ADMIN), case.id, Action.ARCHIVE, ArchiveIn())
+
+    kept = _kept(db, case)
+    with zipfile.ZipFile(io.BytesIO(_stored(db, case))) as opened:
+        assert opened.namelist() == ["case-sheet.pdf", "photos/01-material.png", "SHA256SUMS"]
+        (tmp_path / "sheet.pdf").write_bytes(opened.read("case-sheet.pdf"))
+    assert (kept.files, kept.missing_photos) == (2, 1)
+    assert "文件已不在，未收入归档包" in text_of(tmp_path / "sheet.pdf")
+
+
+def test_without_the_fonts_the_case_is_not_archived(db: Session, rated: dict,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "missing_font", lambda: Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"))
+    case = rated["case"]
+
+    with pytest.raises(Conflict) as caught:
+        service.transition(db, staff_actor(Role.COUNTY_ADMIN), case.id, Action.ARCHIVE, ArchiveIn())
+
+    assert "fonts-noto-cjk" in caught.value.message
+    assert case.status is EntrustmentStatus.EVALUATED
     assert db.scalar(select(CaseArchive).where(CaseArchive.entrustment_id == case.id)) is None
