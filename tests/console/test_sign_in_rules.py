@@ -1,0 +1,91 @@
+"""The sign-in rules behind the console's pages: counting failures per account and per address, how long a
+session stands, and the one-time claim of a WeChat login code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.models import Role, StaffMember
+from app.staff import qr_login, sessions, signin
+from app.staff.service import add_member, set_password
+from tests.console.conftest import CLI, PASSWORD
+from tests.factories import create_tree
+
+
+@pytest.fixture
+def member(db: Session) -> StaffMember:
+    create_tree(db)
+    member = add_member(db, name="陈专班", area_code="500231001000", role=Role.TOWNSHIP_STAFF, openid="o_chen")
+    set_password(db, member, PASSWORD, actor=CLI)
+    return member
+
+
+def test_a_right_password_after_a_few_wrong_ones_signs_in_and_clears_the_count(db: Session,
+                                                                               member: StaffMember) -> None:
+    for _ in range(4):
+        assert signin.sign_in(db, "陈专班", "wrong-one-2026", ip="10.0.0.8").refusal == signin.WRONG
+    assert member.failed_attempts == 4
+    outcome = signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.8")
+    assert outcome.opened is not None and member.failed_attempts == 0
+
+
+def test_an_unknown_name_gets_the_same_answer_as_a_wrong_password(db: Session, member: StaffMember) -> None:
+    assert signin.sign_in(db, "无此人", PASSWORD, ip="10.0.0.8").refusal == signin.WRONG
+
+
+def test_one_address_failing_again_and_again_is_held_back_whatever_the_name(db: Session, member: StaffMember) -> None:
+    for number in range(signin.ADDRESS_MAX_FAILURES):
+        signin.sign_in(db, f"试探{number}", "guess-2026-x", ip="10.0.0.66")
+    held = signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.66")
+    assert (held.opened, held.refusal) == (None, signin.ADDRESS_HELD)
+    # Another address is not held, and the account itself is not locked.
+    assert signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.7").opened is not None
+    clock.move(signin.LOCK_OUT + timedelta(minutes=1))
+    assert signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.66").opened is not None
+
+
+def test_a_session_in_use_still_ends_at_its_lifetime(db: Session, member: StaffMember) -> None:
+    opened = sessions.open_session(db, member, via="password", ip=None)
+    steps = int(sessions.LIFETIME / timedelta(minutes=20))
+    for _ in range(steps - 1):
+        clock.move(timedelta(minutes=20))
+        current, _ = sessions.find(db, opened.token)
+        assert current is not None
+    clock.move(timedelta(minutes=20))
+    assert sessions.find(db, opened.token) == (None, "expired")
+
+
+def test_a_deactivated_member_is_signed_out(db: Session, member: StaffMember) -> None:
+    opened = sessions.open_session(db, member, via="password", ip=None)
+    member.active = False
+    assert sessions.find(db, opened.token) == (None, "inactive")
+    assert signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.8").refusal == signin.WRONG
+
+
+def test_a_confirmed_code_is_claimed_once(db: Session, member: StaffMember) -> None:
+    token, secret = qr_login.new_token()
+    row = qr_login.issue(db, token=token, browser_secret=secret, qr_url="http://weixin.qq.com/q/x",
+                         expires_at=clock.now() + qr_login.TTL)
+    assert qr_login.claim(db, row, ip=None) is None  # nobody confirmed it yet
+    assert qr_login.scan(db, token, "o_chen").refusal is None
+    assert qr_login.state_of(row) is qr_login.State.SCANNED
+    assert qr_login.confirm(db, token, "o_chen").refusal is None
+    assert qr_login.for_browser(db, secret) is row
+    first = qr_login.claim(db, row, ip="10.0.0.8")
+    assert first is not None and first.opened is not None and first.member is member
+    assert qr_login.claim(db, row, ip="10.0.0.8") is None
+    assert qr_login.scan(db, token, "o_chen").refusal is qr_login.Refusal.USED
+
+
+def test_a_code_scanned_by_one_member_cannot_be_confirmed_by_another(db: Session, member: StaffMember) -> None:
+    other = add_member(db, name="周科长", area_code="500231000000", role=Role.COUNTY_ADMIN, openid="o_zhou")
+    token, secret = qr_login.new_token()
+    qr_login.issue(db, token=token, browser_secret=secret, qr_url="http://weixin.qq.com/q/y",
+                   expires_at=clock.now() + qr_login.TTL)
+    qr_login.scan(db, token, "o_chen")
+    assert qr_login.scan(db, token, other.openid or "").refusal is qr_login.Refusal.OTHER_SCANNER
+    assert qr_login.confirm(db, token, other.openid or "").refusal is qr_login.Refusal.NOT_SCANNED
