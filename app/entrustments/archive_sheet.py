@@ -153,8 +153,7 @@ def _timeline(pdf: _Sheet, file: CaseFile) -> None:
     rows = [(t.moment(e.created_at), t.event_label(e), t.actor_label(e.actor_kind, e.actor_name),
              t.event_details(e.details or {})) for e in file.events]
     if not any(e.kind == EventKind.ARCHIVE for e in file.events):
-        rows.append((t.moment(file.archived_at), t.event_label(EntrustmentEvent(kind=EventKind.ARCHIVE.value)),
-                     file.archived_by, ""))
+        rows.append((t.moment(file.archived_at), t.ARCHIVE_STEP, file.archived_by, ""))
     pdf.grid(TIMELINE_WIDTHS, t.TIMELINE_HEADER, rows)
 
 

@@ -19,6 +19,7 @@ from app.models import (
 
 TITLE = "社会救助申请事项帮办代办办结归档案卷"
 STATUS = "已归档"
+ARCHIVE_STEP = ACTION_LABELS[Action.ARCHIVE]
 NONE = "无"
 NOT_RECORDED = "未登记"
 UNRATED = "未评价（委托人没有评价，不计为满意）"

@@ -49,7 +49,7 @@ def export_archive(session: Session, actor: Actor, number: str) -> ExportedArchi
     """The bundle of the archived case ``number``; the export is audited with the digest handed out."""
     if not (actor.kinds & _KINDS or actor.is_read_only):
         raise Forbidden("只有乡镇（街道）、县局工作人员和纪检监察机关可以导出归档案卷。", object_type="case_archive")
-    number = number.strip().upper()
+    number = number.strip()
     case = archive.case_by_number(session, number, entrustment_scope(session, actor))
     if case is None:
         raise NotFound(f"没有找到办件编号为 {number} 的委托。", object_type="entrustment",
