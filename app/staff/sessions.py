@@ -1,7 +1,8 @@
 """Console sessions, kept on the server: the browser's cookie holds a random token, the table its SHA-256.
 
 A session ends when it is signed out, when its member signs out everywhere or gets a new password, after
-``IDLE`` without a request, and at the latest ``LIFETIME`` after it began. ``last_seen_at`` is written at
+``BANGBAN_CONSOLE_IDLE_MINUTES`` without a request, and at the latest ``BANGBAN_CONSOLE_SESSION_HOURS`` after
+it began. ``last_seen_at`` is written at
 most once every ``TOUCH_EVERY``, so reading pages does not write on every request.
 """
 
@@ -16,11 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.config import get_settings
 from app.models import Region, StaffMember
 from app.models.staff import ConsoleSession
 
-IDLE = timedelta(minutes=30)
-LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -35,6 +35,14 @@ class Current:
     row: ConsoleSession
     member: StaffMember
     region: Region
+
+
+def idle() -> timedelta:
+    return timedelta(minutes=get_settings().console_idle_minutes)
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=get_settings().console_session_hours)
 
 
 def token_hash(token: str) -> str:
@@ -58,9 +66,9 @@ def ended_because(row: ConsoleSession, member: StaffMember) -> str | None:
         return "revoked"
     if not member.active:
         return "inactive"
-    if now - row.created_at >= LIFETIME:
+    if now - row.created_at >= lifetime():
         return "expired"
-    if now - row.last_seen_at >= IDLE:
+    if now - row.last_seen_at >= idle():
         return "idle"
     return None
 

@@ -50,7 +50,7 @@ def test_one_address_failing_again_and_again_is_held_back_whatever_the_name(db: 
 
 def test_a_session_in_use_still_ends_at_its_lifetime(db: Session, member: StaffMember) -> None:
     opened = sessions.open_session(db, member, via="password", ip=None)
-    steps = int(sessions.LIFETIME / timedelta(minutes=20))
+    steps = int(sessions.lifetime() / timedelta(minutes=20))
     for _ in range(steps - 1):
         clock.move(timedelta(minutes=20))
         current, _ = sessions.find(db, opened.token)
