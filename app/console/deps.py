@@ -17,7 +17,7 @@ Interface for console pages (``app/console/*.py``):
     def reassign(..., user: ConsoleUserDep) -> Response: ...
 
 - ``console_user`` (``ConsoleUserDep``) resolves the session cookie. Without a standing session (none, signed
-  out, idle past ``app.staff.sessions.IDLE``, past its lifetime, member deactivated) it raises
+  out, idle past ``BANGBAN_CONSOLE_IDLE_MINUTES``, past its lifetime, member deactivated) it raises
   ``ConsoleLoginRequired``; ``ConsoleRoute`` answers with a 303 to ``/console/login?next=<this page>``.
 - ``ConsoleUser``: ``staff_id``, ``name``, ``role`` (``Role``: county_admin, township_staff, oversight),
   ``role_label``, ``area_id`` (the member's region), ``area_code``, ``area_name``, ``csrf`` (the session's form
