@@ -145,7 +145,8 @@ def _supplements(pdf: _Sheet, file: CaseFile) -> None:
         pdf.para(t.NO_SUPPLEMENT)
         return
     for event in asked:
-        pdf.para(f"{t.moment(event.created_at)}　{t.event_label(event)}：{t.event_details(event.details or {})}")
+        said = t.event_details(event.details or {})
+        pdf.para(f"{t.moment(event.created_at)}　{t.event_label(event)}{'：' + said if said else '。'}")
     pdf.para(f"补交材料的照片：{_photo_names(file, {AttachmentKind.MATERIAL})}")
 
 
