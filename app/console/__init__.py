@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.responses import RedirectResponse
 
-from app.console import pages, signin
+from app.console import acts, pages, signin
 from app.console.deps import ConsoleUserDep
 from app.console.routing import console_router, render
 from app.errors import NotFound
@@ -18,6 +18,7 @@ from app.errors import NotFound
 router = console_router("/console")
 router.include_router(signin.router)
 router.include_router(pages.router)
+router.include_router(acts.router)
 
 
 def _last() -> APIRouter:

@@ -8,12 +8,13 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.auth.deps import SessionDep
 from app.console import case_list, figures
 from app.console.case_file import case_file
-from app.console.deps import ConsoleUserDep
+from app.console.deps import ConsoleUser, ConsoleUserDep
 from app.console.routing import console_router, render
 from app.entrustments import attachments
 from app.entrustments.workflow import ACTION_LABELS, STATUS_LABELS, Action, EventKind
@@ -144,12 +145,28 @@ def _clock_words(case: Entrustment) -> tuple[str, bool]:
     return helper_texts.clock_words(tick), tick.overdue
 
 
-@router.get("/cases/{case_no}")
-def case(request: Request, session: SessionDep, user: ConsoleUserDep, case_no: str) -> Response:
+DONE = {
+    "reassign": "已改派，新的帮办员会收到新委托提醒。",
+    "allow-second-supplement": "已批准第二次补正告知，帮办员会收到通知。",
+    "decide-extension": "延期审批已记下，帮办员会收到结果；批准的，委托人也会收到新的期限。",
+    "close-rectification": "整改已关闭，回访和整改情况已记下，委托人会收到整改结果通知。",
+}
+
+
+def case_page(request: Request, session: Session, user: ConsoleUser, case_no: str, *, done: str | None = None,
+              open_act: str | None = None, values: dict[str, str] | None = None,
+              errors: dict[str, str] | None = None) -> Response:
     found = case_file(session, user.actor, case_no)
-    return render(request, "console/case.html", title=f"办件 {found.case.number}", nav="cases", file=found,
-                  case=found.case, texts=helper_texts, event_line=event_line,
-                  rectification_labels=RECTIFICATION_LABELS)
+    return render(request, "console/case.html", status=422 if errors else 200, title=f"办件 {found.case.number}",
+                  nav="cases", file=found, case=found.case, texts=helper_texts, event_line=event_line,
+                  rectification_labels=RECTIFICATION_LABELS, done=DONE.get(done or ""), open_act=open_act,
+                  values=values or {}, errors=errors or {})
+
+
+@router.get("/cases/{case_no}")
+def case(request: Request, session: SessionDep, user: ConsoleUserDep, case_no: str,
+         done: str | None = None) -> Response:
+    return case_page(request, session, user, case_no, done=done)
 
 
 @router.get("/files/{attachment_id}")
