@@ -73,6 +73,38 @@ def _apikey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apikey_list(args: argparse.Namespace) -> int:
+    from app.db import unit_of_work
+    from app.staff.apikeys import china_minute, list_keys
+
+    with unit_of_work() as session:
+        listings = list_keys(session)
+        if not listings:
+            print("还没有 API 密钥。用 bangban apikey create 创建。")
+        for listing in listings:
+            key = listing.key
+            area = listing.area.name if listing.area else ("全县" if listing.helper is None else "")
+            columns = [f"#{key.id}", key.name, key.role.value, area, listing.helper.name if listing.helper else "",
+                       f"创建于 {china_minute(key.created_at)}",
+                       f"最近使用 {china_minute(listing.last_used_at)}" if listing.last_used_at else "未见使用记录",
+                       f"已停用 {china_minute(key.revoked_at)}" if key.revoked_at else "有效"]
+            print("\t".join(columns))
+    return 0
+
+
+def _apikey_revoke(args: argparse.Namespace) -> int:
+    from app.auth.actor import ROLE_KINDS, Actor, Via
+    from app.db import unit_of_work
+    from app.models import Role
+    from app.staff.apikeys import revoke_key
+
+    actor = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="命令行", role=Role.COUNTY_ADMIN, via=Via.CLI)
+    with unit_of_work() as session:
+        key = revoke_key(session, actor, args.key)
+        print(f"已停用 API 密钥 #{key.id}（{key.name}，角色 {key.role.value}）；此后用它调用接口一律拒绝。")
+    return 0
+
+
 def _calendar(args: argparse.Namespace) -> int:
     from app.calendar.service import set_override
     from app.db import unit_of_work
@@ -123,6 +155,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--area", help="负责区域编码")
     create.add_argument("--helper", type=int, help="helper 角色对应的帮办员编号")
     create.set_defaults(handler=_apikey)
+    apikey_sub.add_parser("list", help="列出密钥：名称、角色、区域、创建和最近使用时间、是否停用（不显示密钥）"
+                          ).set_defaults(handler=_apikey_list)
+    revoke = apikey_sub.add_parser("revoke", help="停用一个密钥（记入审计日志）")
+    revoke.add_argument("key", metavar="NAME_OR_ID", help="密钥的名称、apikey list 中的编号，或泄露的密钥本身")
+    revoke.set_defaults(handler=_apikey_revoke)
 
     calendar = sub.add_parser("calendar", help="工作日历")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
@@ -134,14 +171,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     set_day.set_defaults(handler=_calendar)
 
 
+# Commands that start the service: in production they refuse while the demo's keys or people are in the database.
+PRODUCTION_STARTS = frozenset({"serve", "worker"})
+
+
 def run_handler(args: argparse.Namespace) -> int:
     from app.config import ConfigError, get_settings
 
     try:
-        get_settings()
+        settings = get_settings()
+        if settings.env == "production" and args.command in PRODUCTION_STARTS:
+            from app.demo import refuse_demo_door
+
+            refuse_demo_door()
         result: int | None = args.handler(args)
     except ConfigError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 2
     except AppError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import ROLE_KINDS, Actor, ActorKind, Via
 from app.auth.apikeys import hash_key
+from app.config import ConfigError, get_settings
+from app.db import unit_of_work
 from app.entrustments import service
 from app.entrustments.schemas import (
     AcceptIn,
@@ -62,6 +65,10 @@ DEMO_API_KEYS = {
     "bb_demo_oversight": ("演示：县纪委监委（只读）", Role.OVERSIGHT),
 }
 
+# Every person the seed makes has an openid starting "demo-" (no real WeChat openid does: they start "o"), and
+# its helpers are remarked "演示数据". This is how a production start tells the demo's made-up people apart.
+DEMO_OPENID_PREFIX = "demo-"
+DEMO_REMARK = "演示数据"
 
 CASE_ROUNDS = 2
 
@@ -208,6 +215,11 @@ def _actor_for(action: Action, helper: Helper | None, resident: Actor, staff: Ac
 
 
 def seed_demo(session: Session) -> str:
+    if get_settings().env != "demo":
+        raise ConfigError("bangban seed demo 只能在演示模式（BANGBAN_ENV=demo）下运行："
+                          "演示数据带有公开的 API 密钥和虚构的人员。",
+                          "bangban seed demo runs only with BANGBAN_ENV=demo: the demo data holds public API keys "
+                          "and made-up people.")
     regions = load_region_tree(session)
     catalog = sync_catalog(session)
     helpers = _roster(session)
@@ -221,3 +233,46 @@ def seed_demo(session: Session) -> str:
         clock.move(timedelta(days=3))
     return (f"演示数据已就绪：新增区域 {regions} 个，事项目录 {catalog.version}（新增 {catalog.added}），"
             f"新增帮办员和书记 {helpers} 名、专班成员 {staff} 名，新增办件 {cases} 件。")
+
+
+def demo_leftovers(session: Session) -> tuple[list[str], int]:
+    """What the demo seed left behind: the names of its API keys still valid, and how many made-up people."""
+    keys = list(session.scalars(select(ApiKey.name).where(
+        ApiKey.key_hash.in_([hash_key(key) for key in DEMO_API_KEYS]), ApiKey.revoked_at.is_(None))
+        .order_by(ApiKey.id)))
+    demo_openid = f"{DEMO_OPENID_PREFIX}%"
+    people = sum(session.scalar(query) or 0 for query in (
+        select(func.count(Resident.id)).where(Resident.openid.like(demo_openid)),
+        select(func.count(Helper.id)).where(Helper.openid.like(demo_openid) | (Helper.remark == DEMO_REMARK)),
+        select(func.count(StaffMember.id)).where(StaffMember.openid.like(demo_openid)),
+    ))
+    return keys, people
+
+
+def refuse_demo_door() -> None:
+    """A production start (server, worker) refuses while the demo's public keys or made-up people are in its
+    database: with them, anyone who read the README could read every case."""
+    try:
+        with unit_of_work() as session:
+            if not inspect(session.connection()).has_table(ApiKey.__tablename__):
+                return  # not migrated yet, so nothing the demo made
+            keys, people = demo_leftovers(session)
+    except OperationalError:
+        raise ConfigError("无法连接 BANGBAN_DATABASE_URL 的数据库，不能确认其中没有演示数据。",
+                          "cannot reach the database of BANGBAN_DATABASE_URL to check that it holds no demo "
+                          "data.") from None
+    found, found_en, fix, fix_en = [], [], [], []
+    if keys:
+        found.append(f"演示 API 密钥 {len(keys)} 个（{'、'.join(keys)}）")
+        found_en.append(f"{len(keys)} demo API keys")
+        fix.append("用 bangban apikey revoke 停用这些密钥")
+        fix_en.append("revoke them with bangban apikey revoke")
+    if people:
+        found.append(f"演示人员 {people} 名")
+        found_en.append(f"{people} made-up demo people")
+        fix.append("换用没有演示数据的数据库")
+        fix_en.append("use a database without the demo data")
+    if found:
+        raise ConfigError(f"生产环境的数据库里有{'、'.join(found)}，请{'，并'.join(fix)}后再启动。",
+                          f"the production database holds {' and '.join(found_en)}; {' and '.join(fix_en)} "
+                          "before starting.")

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app import api_errors
 from app.chat.registry import register_handlers as register_chat_handlers
-from app.config import get_settings
+from app.config import ConfigError, get_settings, refuse_to_start
 from app.entrustments.notifications_router import router as case_notifications_router
 from app.entrustments.router import router as entrustments_router
 from app.evaluations.router import router as rectifications_router
@@ -24,10 +24,15 @@ log = logging.getLogger("bangban")
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    if settings.env == "production" and settings.wechat_encrypt_mode != "safe":
-        # In plaintext (and compatible) mode WeChat's signature covers only timestamp and nonce, not the body.
-        log.warning("BANGBAN_WECHAT_ENCRYPT_MODE=%s: callbacks are not authenticated end to end; "
-                    "set the account to 安全模式 and this to safe", settings.wechat_encrypt_mode)
+    if settings.env == "production":
+        from app.demo import refuse_demo_door
+
+        refuse_demo_door()
+        if settings.wechat_encrypt_mode != "safe":
+            # Only with BANGBAN_WECHAT_ALLOW_UNSAFE_MODE (the settings refuse it otherwise): in plaintext and
+            # compatible mode WeChat's signature covers only timestamp and nonce, not the body.
+            log.warning("BANGBAN_WECHAT_ENCRYPT_MODE=%s: callbacks are not authenticated end to end; "
+                        "set the account to 安全模式 and this to safe", settings.wechat_encrypt_mode)
     app = FastAPI(
         title="帮办代办 Bangban API",
         version="1.0.0",
@@ -51,4 +56,13 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+def _app_or_refusal() -> FastAPI:
+    """``uvicorn app.main:app`` imports this module: a configuration it cannot run ends in one line, not a
+    traceback."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        refuse_to_start(exc)
+
+
+app = _app_or_refusal()

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
-from app.config import get_settings
+from app.config import ConfigError, get_settings, refuse_to_start
 from app.db import engine_for
 from app.models import Base
 
@@ -21,7 +21,12 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return str(config.attributes.get("database_url") or get_settings().database_url)
+    if config.attributes.get("database_url"):
+        return str(config.attributes["database_url"])
+    try:
+        return get_settings().database_url
+    except ConfigError as exc:  # `alembic upgrade head` run by hand: one line, no traceback
+        refuse_to_start(exc)
 
 
 def run_migrations_offline() -> None:
