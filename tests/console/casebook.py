@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.complaints import service as complaints
 from app.entrustments import service
 from app.entrustments.schemas import AcceptIn, CompleteIn, EvaluateIn, SubmitIn
@@ -48,8 +49,6 @@ class Casebook:
 
     def complete(self, case: Entrustment, when: str) -> Entrustment:
         self.at(when)
-        from app import clock
-
         return service.transition(self.db, helper_actor(self.holder(case)), case.id, Action.COMPLETE,
                                   CompleteIn(result="已办结", replied_at=clock.now(), proof_reference="窗口-01"))
 

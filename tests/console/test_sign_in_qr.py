@@ -100,6 +100,7 @@ def test_an_expired_code_is_refused_and_the_page_offers_a_new_one(
         db: Session, site: Site, world: World, browser: Browser, callback: httpx.Client) -> None:
     add_staff(db, "township_staff", "500231001000", openid=STAFF_OPENID)
     page = waiting_page(browser, site)
+    expect(page.locator("[data-qr-renew]")).to_be_hidden()
     scene = login_scene(site)
     clock.move(timedelta(minutes=6))
     assert "已经过期" in Phone(callback, openid=STAFF_OPENID).scans(scene)

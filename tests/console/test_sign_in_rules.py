@@ -89,3 +89,46 @@ def test_a_code_scanned_by_one_member_cannot_be_confirmed_by_another(db: Session
     qr_login.scan(db, token, "o_chen")
     assert qr_login.scan(db, token, other.openid or "").refusal is qr_login.Refusal.OTHER_SCANNER
     assert qr_login.confirm(db, token, other.openid or "").refusal is qr_login.Refusal.NOT_SCANNED
+
+
+def test_a_signed_in_member_acts_within_their_area_and_is_named_in_the_audit_log(
+        db: Session, member: StaffMember) -> None:
+    from sqlalchemy import select
+
+    from app.auth.actor import ActorKind, Via
+    from app.auth.scope import region_scope
+    from app.models import AuditEntry, Region
+    from app.staff.service import actor_for
+
+    actor = actor_for(member)
+    assert (actor.kinds, actor.via, actor.staff_id) == (frozenset({ActorKind.STAFF}), Via.CONSOLE, member.id)
+    visible = set(db.scalars(select(Region.code).where(region_scope(db, actor))))
+    assert visible == {"500231001000", "500231001001", "500231001002"}  # 桂溪街道 and its two communities
+    overseer = add_member(db, name="吴监督", area_code="500231000000", role=Role.OVERSIGHT)
+    assert actor_for(overseer).is_read_only
+
+    signin.sign_in(db, "陈专班", PASSWORD, ip="10.0.0.8")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == signin.ACTION)).one()
+    assert (entry.actor_kind, entry.actor_id, entry.actor, entry.via) == ("staff", member.id, "staff:陈专班", "console")
+
+
+def test_on_an_https_address_the_console_cookies_are_secure(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.responses import Response
+
+    from app.config import get_settings
+    from app.console import session as cookies
+
+    monkeypatch.setenv("BANGBAN_PUBLIC_BASE_URL", "https://bangban.example.gov.cn")
+    get_settings.cache_clear()
+    try:
+        response = Response()
+        cookies.ensure_pre_token(response, None)
+        cookies.give_session(response, sessions.Opened("token", None))  # type: ignore[arg-type]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    set_cookies = response.headers.getlist("set-cookie")
+    session_cookie = next(c for c in set_cookies if c.startswith("bb_console=token"))
+    for attribute in ("HttpOnly", "Path=/console/", "SameSite=strict", "Secure"):
+        assert attribute in session_cookie
+    assert all("Secure" in c and "SameSite=strict" in c for c in set_cookies)
