@@ -47,6 +47,8 @@ def _login_qr(request: Request, response: Response) -> bool:
         row = qr_login.for_browser(session, request.cookies.get(cookies.QR_COOKIE))
         if row is not None and qr_login.state_of(row) is not qr_login.State.EXPIRED:
             return True
+        if not qr_login.may_issue(session, _address(request)):
+            return False
     token, secret = qr_login.new_token()
     ttl = int(qr_login.TTL.total_seconds())
     try:
@@ -57,7 +59,8 @@ def _login_qr(request: Request, response: Response) -> bool:
         return False
     expires_at = clock.now() + timedelta(seconds=min(ttl, image.expire_seconds or ttl))
     with unit_of_work() as session:
-        qr_login.issue(session, token=token, browser_secret=secret, qr_url=image.url, expires_at=expires_at)
+        qr_login.issue(session, token=token, browser_secret=secret, qr_url=image.url, expires_at=expires_at,
+                       ip=_address(request))
     cookies.give_qr_secret(response, secret, ttl)
     return True
 

@@ -58,6 +58,7 @@ class ConsoleLoginToken(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     browser_hash: Mapped[str] = mapped_column(String(64), unique=True)
     qr_url: Mapped[str] = mapped_column(String(512))
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
     scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, clock
@@ -27,6 +27,8 @@ from app.staff.signin import Outcome, open_for
 
 SCENE = "login:"
 TTL = timedelta(minutes=5)
+LIVE_PER_ADDRESS = 10
+KEPT = timedelta(days=1)
 ACTION = "console_qr_sign_in"
 
 
@@ -61,8 +63,21 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue(session: Session, *, token: str, browser_secret: str, qr_url: str, expires_at: datetime) -> ConsoleLoginToken:
-    row = ConsoleLoginToken(token=token, browser_hash=_hash(browser_secret), qr_url=qr_url, expires_at=expires_at)
+def may_issue(session: Session, ip: str | None) -> bool:
+    """Whether this address may have one more code: each costs a call to WeChat, whose daily quota the
+    account's posters and binding codes share, so one machine holds at most ``LIVE_PER_ADDRESS`` at a time."""
+    live = select(func.count()).select_from(ConsoleLoginToken).where(
+        ConsoleLoginToken.ip == (ip or "")[:64], ConsoleLoginToken.expires_at > clock.now(),
+        ConsoleLoginToken.used_at.is_(None))
+    return int(session.scalar(live) or 0) < LIVE_PER_ADDRESS
+
+
+def issue(session: Session, *, token: str, browser_secret: str, qr_url: str, expires_at: datetime,
+          ip: str | None = None) -> ConsoleLoginToken:
+    """Keep a new code; codes spent more than ``KEPT`` ago go (the audit log keeps who signed in)."""
+    session.execute(delete(ConsoleLoginToken).where(ConsoleLoginToken.expires_at < clock.now() - KEPT))
+    row = ConsoleLoginToken(token=token, browser_hash=_hash(browser_secret), qr_url=qr_url, expires_at=expires_at,
+                            ip=(ip or "")[:64])
     session.add(row)
     session.flush()
     return row

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column('token', sa.String(length=64), nullable=False),
         sa.Column('browser_hash', sa.String(length=64), nullable=False),
         sa.Column('qr_url', sa.String(length=512), nullable=False),
+        sa.Column('ip', sa.String(length=64), nullable=True),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('staff_id', sa.Integer(), nullable=True),
         sa.Column('scanned_at', sa.DateTime(timezone=True), nullable=True),
@@ -68,9 +69,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('token', name=op.f('pk_console_login_tokens')),
         sa.UniqueConstraint('browser_hash', name=op.f('uq_console_login_tokens_browser_hash')),
     )
+    with op.batch_alter_table('console_login_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_login_tokens_ip'), ['ip'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('console_login_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_login_tokens_ip'))
     op.drop_table('console_login_tokens')
     with op.batch_alter_table('console_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_sessions_staff_id'))

@@ -132,3 +132,26 @@ def test_on_an_https_address_the_console_cookies_are_secure(database_url: str, m
     for attribute in ("HttpOnly", "Path=/console/", "SameSite=strict", "Secure"):
         assert attribute in session_cookie
     assert all("Secure" in c and "SameSite=strict" in c for c in set_cookies)
+
+
+def test_one_address_holds_a_few_live_codes_at_most_and_spent_codes_are_cleared(db: Session,
+                                                                                member: StaffMember) -> None:
+    from sqlalchemy import func, select
+
+    from app.models.staff import ConsoleLoginToken
+
+    def new_code(ip: str) -> None:
+        token, secret = qr_login.new_token()
+        qr_login.issue(db, token=token, browser_secret=secret, qr_url="http://weixin.qq.com/q/z",
+                       expires_at=clock.now() + qr_login.TTL, ip=ip)
+
+    for _ in range(qr_login.LIVE_PER_ADDRESS):
+        assert qr_login.may_issue(db, "10.0.0.9")
+        new_code("10.0.0.9")
+    assert not qr_login.may_issue(db, "10.0.0.9")
+    assert qr_login.may_issue(db, "10.0.0.10")
+    clock.move(qr_login.TTL)
+    assert qr_login.may_issue(db, "10.0.0.9")
+    clock.move(qr_login.KEPT)
+    new_code("10.0.0.10")
+    assert db.scalar(select(func.count()).select_from(ConsoleLoginToken)) == 1
