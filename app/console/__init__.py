@@ -7,34 +7,27 @@ described in ``app.console.deps``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from starlette.responses import RedirectResponse
 
 from app.console import acts, pages, signin
-from app.console.deps import ConsoleUserDep
-from app.console.routing import console_router, render
-from app.console.supervision_pages import router as supervision_router
+from app.console.routing import console_router
 from app.errors import NotFound
 
 router = console_router("/console")
 router.include_router(signin.router)
 router.include_router(pages.router)
 router.include_router(acts.router)
-router.include_router(supervision_router)
 
 
 def _last() -> APIRouter:
-    """After every page: the console's home until a page of ``router`` answers /console/ itself, and a
-    Chinese 404 in the console's frame for any other address under /console/."""
+    """After every page: /console without its slash, and a Chinese 404 in the console's frame for any other
+    address under /console/."""
     last = console_router("/console")
 
     @last.get("")
     def bare() -> Response:
         return RedirectResponse("/console/", status_code=308)
-
-    @last.get("/")
-    def home(request: Request, user: ConsoleUserDep) -> Response:
-        return render(request, "console/home.html", title="工作台", nav="dashboard")
 
     @last.api_route("/{rest:path}", methods=["GET", "POST"])
     def not_found(rest: str) -> Response:
