@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from app.auth.actor import Via
-from app.body_limit import BodyLimit
-from app.errors import AppError
+from app.body_limit import BodyLimit, parser_refusal
+from app.errors import AppError, TooMany
 from app.refusals import audit_refusal
 from app.validation import invalid_input
 
@@ -34,7 +34,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
         audit_refusal(request, exc, Via.API)
-        return JSONResponse(exc.as_json(), status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+        return JSONResponse(exc.as_json(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -43,16 +44,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "找不到该地址。", 405: "不支持该请求方法。"}
-        return JSONResponse({"code": f"http_{exc.status_code}",
-                             "message": messages.get(exc.status_code, str(exc.detail))},
-                            status_code=exc.status_code)
+        status, message = parser_refusal(exc.status_code, exc.detail)
+        return JSONResponse({"code": f"http_{status}", "message": message}, status_code=status,
+                            headers=exc.headers)
 
-    @app.exception_handler(DataError)
-    def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
-        # PostgreSQL refuses a number past its integer range (an id or offset no row can have).
+    def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A number past the database's integer range (an id or offset no row can have): PostgreSQL refuses
+        # it with a DataError, SQLite's driver with an OverflowError before it reaches the database.
         return JSONResponse({"code": "invalid_input", "message": "编号或数值超出范围，找不到对应的记录。"},
                             status_code=422)
+
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_token: str = ""
 
+    # Limits on what one sender may put in (README, 限额). Windows slide: "per hour" is the last 60 minutes.
+    limit_entrustments_per_hour: int = 5  # a resident's new cases, any channel
+    limit_entrustments_per_day: int = 10
+    limit_helper_entrustments_per_hour: int = 20  # cases a helper registers (phone, visit, paper)
+    limit_helper_entrustments_per_day: int = 60
+    limit_photos_per_hour: int = 40  # photos a resident uploads
+    limit_helper_photos_per_hour: int = 120
+    limit_chat_messages_per_minute: int = 30  # messages and menu clicks one WeChat user sends
+    case_photo_quota_mb: int = 100  # all photos of one case together
+
     @field_validator("public_base_url", "wechat_api_base")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

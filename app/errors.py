@@ -48,6 +48,17 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class TooMany(AppError):
+    """A sender past one of the limits of ``app.limits``; ``retry_after`` says in how many seconds it lifts."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class InvalidInput(AppError):
     """Input that parses but is wrong; ``field`` names what to fix."""
 

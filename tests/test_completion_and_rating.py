@@ -46,8 +46,8 @@ from tests.factories import (
     staff_actor,
     submit_as_resident,
 )
+from tests.images import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 MoveTo = Callable[[str], None]
 
 

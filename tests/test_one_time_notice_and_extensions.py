@@ -35,9 +35,9 @@ from tests.factories import (
     staff_actor,
     submit_as_resident,
 )
+from tests.images import PNG
 
 MoveTo = Callable[[str], None]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture

@@ -1,19 +1,41 @@
 """Hooks the chat handlers into the callback's seam. ``create_app()`` calls ``register_handlers()``;
-calling it again (tests build several apps) changes nothing."""
+calling it again (tests build several apps) changes nothing. What a user sends on purpose (messages,
+menu clicks) is paced by ``app.limits.check_chat``; WeChat's own reports never are."""
 
 from __future__ import annotations
 
+from functools import cache, wraps
+
+from sqlalchemy.orm import Session
+from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
+
+from app import limits
 from app.chat import conversation, delivery, menu, scenes
 from app.wechat.handlers import Handler, register_event, register_message
+from app.wechat.reply import Reply
+
+
+@cache
+def paced(handler: Handler) -> Handler:
+    """``handler`` behind the sender's per-minute limit; the same wrapper each time, so registering twice
+    registers the same function."""
+
+    @wraps(handler)
+    def handle(session: Session, message: BaseMessage) -> Reply | None:
+        limits.check_chat(session, message.source)
+        return handler(session, message)
+
+    return handle
+
 
 MESSAGES: dict[str, Handler] = {
-    "text": conversation.on_text,
-    "voice": conversation.on_voice,
-    "image": conversation.on_other_message,
-    "video": conversation.on_other_message,
-    "shortvideo": conversation.on_other_message,
-    "location": conversation.on_other_message,
-    "link": conversation.on_other_message,
+    "text": paced(conversation.on_text),
+    "voice": paced(conversation.on_voice),
+    "image": paced(conversation.on_other_message),
+    "video": paced(conversation.on_other_message),
+    "shortvideo": paced(conversation.on_other_message),
+    "location": paced(conversation.on_other_message),
+    "link": paced(conversation.on_other_message),
 }
 
 EVENTS: dict[str, Handler] = {
@@ -21,7 +43,7 @@ EVENTS: dict[str, Handler] = {
     "subscribe_scan": scenes.on_subscribe_scan,
     "scan": scenes.on_scan,
     "unsubscribe": scenes.on_unsubscribe,
-    "click": menu.on_click,
+    "click": paced(menu.on_click),
     "templatesendjobfinish": delivery.on_template_finished,
 }
 

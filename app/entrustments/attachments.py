@@ -46,7 +46,8 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_photo(data: bytes, *, field: str = "photos", label: str = "照片") -> Photo:
-    """A photo we accept, or ``InvalidInput`` saying in plain words what is wrong with it."""
+    """A photo we accept, re-encoded without its metadata (``media.clean_image``), or ``InvalidInput`` saying
+    in plain words what is wrong with it."""
     if not data:
         raise InvalidInput(field, f"「{label}」是空文件，请重新拍照或选择照片。")
     if len(data) > MAX_PHOTO_BYTES:
@@ -55,7 +56,16 @@ def check_photo(data: bytes, *, field: str = "photos", label: str = "照片") ->
     content_type = sniff(data)
     if content_type is None:
         raise InvalidInput(field, f"「{label}」不是照片。只能上传 JPG、PNG 或 WebP 格式的照片，请重新选择。")
-    return Photo(data=data, content_type=content_type)
+    try:
+        clean = media.clean_image(data, content_type)
+    except media.ImageRefused as refused:
+        if not refused.too_large:
+            raise InvalidInput(field, f"「{label}」打不开，可能没有传完整或已损坏，请重新拍照或选择照片。") from None
+        pixels = f"（{refused.size[0]}×{refused.size[1]} 像素）" if refused.size else ""
+        raise InvalidInput(field, f"「{label}」的像素太多了{pixels}。照片的长和宽都不能超过 "
+                                  f"{media.MAX_IMAGE_SIDE} 像素、总共不超过 {media.MAX_IMAGE_PIXELS // 1_000_000} "
+                                  "百万像素，请用手机正常拍一张，或截图后再上传。") from None
+    return Photo(data=clean.data, content_type=clean.content_type)
 
 
 def check_count(count: int, field: str = "photos") -> None:

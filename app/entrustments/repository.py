@@ -66,11 +66,6 @@ def page(
     return items, total
 
 
-def exists(session: Session, entrustment_id: int) -> bool:
-    """Whether the case exists at all, whoever may see it: to tell "not yours" from "no such case"."""
-    return session.get(Entrustment, entrustment_id) is not None
-
-
 def open_count(session: Session, scope: ColumnElement[bool]) -> int:
     return session.scalar(
         select(func.count()).select_from(Entrustment).where(scope, Entrustment.status.in_(OPEN))

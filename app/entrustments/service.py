@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit, clock
+from app import audit, clock, limits
 from app.auth.actor import WORKER, Actor, ActorKind
 from app.auth.scope import entrustment_scope, region_in_scope
 from app.calendar.service import WorkCalendar
@@ -167,6 +167,8 @@ def submit(session: Session, actor: Actor, data: SubmitIn, *, photos: Sequence[N
     authorisation_kind, authorisation_ref = _authorisation(actor, data, photos)
 
     resident = _resident_for(session, actor, data, village)
+    limits.check_entrustment(session, actor, resident)
+    limits.check_photos(session, actor, None, [len(photo.data) for _, photo in photos])
     calendar = WorkCalendar.load(session)
     case = Entrustment(
         village=village,
@@ -246,6 +248,7 @@ def transition(session: Session, actor: Actor, entrustment_id: int, action: Acti
         raise Conflict(STALE, code="version_conflict", version=case.version)
     rule = check(case.status, action, actor.kinds, gates=gates_of(case), fields=data.model_dump())
     _authorise_on_case(actor, case, rule)
+    limits.check_photos(session, actor, case, [len(photo.data) for _, photo in photos])
     act = Act(session, actor, case, WorkCalendar.load(session), clock.now(), photos)
     from_status = case.status
     details = EFFECTS[action](act, data)

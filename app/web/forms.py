@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from typing import TypedDict
 
 from fastapi import UploadFile
 from starlette.requests import Request
@@ -21,6 +22,17 @@ PHOTO_LIMITS = (f"每张照片不超过 {MAX_PHOTO_BYTES // (1024 * 1024)}MB，�
 
 # Every photo a form may carry, plus room for its text fields.
 MAX_BODY_BYTES = MAX_PHOTOS_AT_ONCE * MAX_PHOTO_BYTES + 1024 * 1024
+
+# What the form parser takes before it refuses (with a 413 page, ``body_limit.parser_refusal``). The largest
+# form lists at most 30 missing materials, each with a photo input (an empty one still sends a part); the
+# longest text field is the drawn signature, a PNG data URL of a few tens of KiB.
+class FormLimits(TypedDict, total=False):
+    max_fields: int
+    max_files: int
+    max_part_size: int
+
+
+FORM_LIMITS = FormLimits(max_fields=200, max_files=40, max_part_size=512 * 1024)
 
 
 def read_photos(files: Sequence[UploadFile | str], *, field: str = "photos",

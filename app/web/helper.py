@@ -32,7 +32,7 @@ from app.entrustments.schemas import (
     TerminationStatementIn,
 )
 from app.entrustments.workflow import RULES, Action, allowed_actions, gates_of
-from app.errors import Forbidden, InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.evaluations import repository as evaluations
 from app.helpers import calls, workbench
 from app.matters import repository as matters
@@ -56,13 +56,9 @@ _HELPER_ACTIONS = {rule.action for rule in RULES if ActorKind.HELPER in rule.act
 
 
 def case_for_staff(session: Session, actor: Actor, case_id: int) -> Entrustment:
-    """The case if it lies in the actor's area; a case elsewhere is refused outright (403)."""
-    try:
-        return service.get(session, actor, case_id)
-    except NotFound:
-        if entrustments_repository.exists(session, case_id):
-            raise Forbidden("这件委托不属于您负责的村（社区），您无权查看。") from None
-        raise
+    """The case if it lies in the actor's area. A case elsewhere gets the same 404 as one that does not
+    exist (both audited as refusals), so a page cannot be used to learn which case numbers exist."""
+    return service.get(session, actor, case_id)
 
 
 def offered_actions(case: Entrustment, actor: Actor) -> list[Action]:

@@ -21,11 +21,13 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.types import Receive, Scope, Send
 
 from app import audit, clock
 from app.auth.actor import Via
+from app.body_limit import parser_refusal
 from app.config import get_settings
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
@@ -42,7 +44,7 @@ STATIC_DIR = WEB_DIR / "static"
 WEEKDAYS = "一二三四五六日"
 
 ERROR_TITLES = {401: "请先登录", 403: "无权查看", 404: "找不到", 409: "暂时不能这样办",
-                413: "照片太大", 422: "填写有误", 500: "系统出错"}
+                413: "内容太多", 422: "填写有误", 429: "请稍后再试", 500: "系统出错"}
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.trim_blocks = True
@@ -177,7 +179,11 @@ class PageRoute(APIRoute):
                 return error_page(request, exc)
             except RequestValidationError as exc:
                 return error_page(request, invalid_input(exc.errors()))
-            except DataError:
+            except StarletteHTTPException as exc:
+                # The form parser past its limits (too many fields or files, one field too long).
+                status, message = parser_refusal(exc.status_code, exc.detail)
+                return error_page(request, AppError(message, status=status))
+            except (DataError, OverflowError):
                 # A number no row can have (an id past the database's integer range) names nothing.
                 return error_page(request, NotFound("没有这个页面。可能是链接不完整，请从公众号菜单重新打开。"))
             except Exception:

@@ -17,6 +17,7 @@ from app.wechat.security import Rejected, refuse_declarations
 _DEDUPE_KEY_MAX = 160  # InboundMessage.dedupe_key
 _OPENID_MAX = 64  # InboundMessage.openid
 _KIND_MAX = 32  # InboundMessage.msg_type
+_NUMBER_DIGITS = 20  # MsgId and CreateTime are 64-bit numbers
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def read_message(text: str) -> Incoming:
     openid = _text(fields, "FromUserName")
     msg_type = _text(fields, "MsgType").lower()
     create_time = _text(fields, "CreateTime")
-    if len(openid) > _OPENID_MAX or not create_time.isascii() or not create_time.isdigit():
+    if (len(openid) > _OPENID_MAX or not create_time.isascii() or not create_time.isdigit()
+            or len(create_time) > _NUMBER_DIGITS):
         raise Rejected(400, "malformed FromUserName or CreateTime")
     if msg_type == "event":
         event = _text(fields, "Event")
@@ -66,7 +68,7 @@ def read_message(text: str) -> Incoming:
     else:
         kind = msg_type
         msg_id = _text(fields, "MsgId", required=False)
-        if msg_id and not (msg_id.isascii() and msg_id.isdigit()):
+        if msg_id and not (msg_id.isascii() and msg_id.isdigit() and len(msg_id) <= _NUMBER_DIGITS):
             raise Rejected(400, "malformed MsgId")
         key = f"msg:{msg_id}" if msg_id else _event_key(openid, create_time, msg_type, fields)
     return Incoming(message=parse_message(text), openid=openid, kind=kind[:_KIND_MAX], dedupe_key=key)

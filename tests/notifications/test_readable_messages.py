@@ -69,6 +69,7 @@ from app.notifications.render import DEMO_CATALOG, LIMITS, context, load_catalog
 from app.notifications.wording import call_text
 from app.worker import run_sweeps
 from tests.factories import create_region, create_resident, helper_actor, resident_actor
+from tests.images import PNG
 
 CLOCK_WORDS = ("受理期限", "进度反馈", "办结期限", "整改期限")
 CLOCK_KINDS = {Kind.HELPER_DEADLINE_WARNING, Kind.HELPER_OVERDUE, Kind.SECRETARY_ESCALATION,
@@ -240,7 +241,7 @@ def _terminated_on_a_signed_statement(db: Session, village: Region) -> None:
     case_id = _submit(db, resident, village, "linshi-zhengwu")
     service.transition(db, helper, case_id, Action.RECORD_TERMINATION_STATEMENT,
                        TerminationStatementIn(cause=TerminationCause.MOVED_AWAY, reason="全家搬到重庆主城了"),
-                       photos=[("终止声明", check_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64))])
+                       photos=[("终止声明", check_photo(PNG))])
     secretary = db.scalar(select(Helper).where(Helper.village_id == village.id, Helper.is_secretary.is_(True)))
     assert secretary is not None
     confirming = Actor(kinds=frozenset({ActorKind.SECRETARY}), name=secretary.name, role=Role.VILLAGE_SECRETARY,

@@ -23,10 +23,7 @@ from tests.factories import (
     resident_actor,
     submit_as_resident,
 )
-
-JPEG = b"\xff\xd8\xff\xdb" + b"\x01" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x03" * 64
+from tests.images import JPEG, PNG, WEBP, kept
 
 
 @pytest.fixture
@@ -84,9 +81,9 @@ def test_a_stored_photo_lives_under_the_media_directory_readable_by_the_app_alon
                                uploaded_by=resident)
     db.commit()
     path = stored_path(first)
-    assert path.read_bytes() == JPEG and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_bytes() == kept(JPEG) and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert first.storage_key != second.storage_key and len(first.storage_key) == 32
-    assert (first.content_type, first.size, first.uploaded_by) == ("image/jpeg", len(JPEG), "resident:李大妈")
+    assert (first.content_type, first.size, first.uploaded_by) == ("image/jpeg", len(kept(JPEG)), "resident:李大妈")
     assert path.is_relative_to(Path(get_settings().media_dir).resolve())
 
 
@@ -117,7 +114,7 @@ def test_only_those_who_may_see_the_case_open_its_photos(db: Session, case: Entr
     other_village_helper = create_helper(db, elsewhere, "孙立")
     assert attachments.open_for(db, resident_actor(case.resident), photo.id)[0].id == photo.id
     assert case.helper is not None
-    assert attachments.open_for(db, helper_actor(case.helper), photo.id)[1].read_bytes() == JPEG
+    assert attachments.open_for(db, helper_actor(case.helper), photo.id)[1].read_bytes() == kept(JPEG)
     for stranger in (resident_actor(neighbour), helper_actor(other_village_helper)):
         with pytest.raises(NotFound):
             attachments.open_for(db, stranger, photo.id)

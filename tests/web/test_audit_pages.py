@@ -42,11 +42,11 @@ def test_a_resident_reading_their_own_case_is_not_audited(site: Site, world: Wor
 def test_a_helper_of_another_village_opening_a_case_is_audited_as_refused(site: Site, world: World,
                                                                           db: Session) -> None:
     case = new_case(db, world)
-    assert signed_in(site, OTHER_HELPER).get(f"/h5/helper/cases/{case.id}").status_code == 403
+    assert signed_in(site, OTHER_HELPER).get(f"/h5/helper/cases/{case.id}").status_code == 404
     [entry] = page_entries(db, outcome=AuditOutcome.REFUSED)
     assert (entry.actor_kind, entry.actor_id, entry.action, entry.entrustment_id) == (
         "helper", world.other_helper.id, "read", case.id)
-    assert entry.details["status"] == 403
+    assert entry.details["status"] == 404
 
 
 def test_a_guessed_photo_number_is_audited_as_refused(site: Site, world: World, db: Session) -> None:

@@ -32,10 +32,8 @@ from app.models import (
     TerminationCause,
 )
 from tests.factories import create_helper, create_resident, helper_actor, resident_actor, submit_as_resident
+from tests.images import JPEG, PNG
 from tests.web.support import HELPER, OTHER_HELPER, RESIDENT, SECRETARY, Site, World, csrf_of, form_token, signed_in
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
 @pytest.fixture
@@ -274,14 +272,14 @@ def test_a_stale_page_cannot_overwrite_a_newer_change(helper: httpx.Client, worl
     assert reload(db, case).status is EntrustmentStatus.IN_PROGRESS
 
 
-def test_a_helper_of_another_village_is_refused(site: Site, world: World, db: Session) -> None:
+def test_a_helper_of_another_village_is_told_the_case_is_not_found(site: Site, world: World, db: Session) -> None:
     case = new_case(db, world)
     outsider = signed_in(site, OTHER_HELPER)
     page = outsider.get(f"/h5/helper/cases/{case.id}")
-    assert page.status_code == 403 and "不属于您负责的村（社区）" in page.text
+    assert page.status_code == 404 and "找不到这件委托" in page.text
     assert "李秀英" not in page.text and "老伴住院" not in page.text
     refused = outsider.post(f"/h5/helper/cases/{case.id}/accept", data={"csrf": form_token(outsider)})
-    assert refused.status_code == 403 and "李秀英" not in refused.text
+    assert refused.status_code == 404 and "李秀英" not in refused.text
     assert reload(db, case).status is EntrustmentStatus.SUBMITTED
     assert case.number not in outsider.get("/h5/helper").text
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, AttachmentKind, AuthorisationKind, Channel, Entrustment, OutboxMessage, Visit
+from tests.images import JPEG, kept
 from tests.web.support import HELPER, RESIDENT, SECRETARY, Site, World, csrf_of, form_token, signed_in
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 
 
 @pytest.fixture
@@ -63,7 +62,7 @@ def test_a_paper_form_needs_its_photo_which_is_kept_as_the_authorisation(helper:
     assert case.authorisation_kind is AuthorisationKind.PAPER_PHOTO
     assert case.authorisation_ref == "纸质委托书照片（见附件）"
     assert photo.kind is AttachmentKind.AUTHORISATION
-    assert helper.get(f"/h5/files/{photo.id}").content == JPEG
+    assert helper.get(f"/h5/files/{photo.id}").content == kept(JPEG)
 
 
 def test_a_home_visit_is_recorded_and_can_lead_to_an_entrustment(helper: httpx.Client, db: Session) -> None:

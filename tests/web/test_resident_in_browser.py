@@ -19,6 +19,7 @@ from app.entrustments.schemas import AcceptIn, CompleteIn
 from app.entrustments.workflow import Action
 from app.models import Attachment, Entrustment, Evaluation, Matter, OutboxMessage
 from tests.factories import create_resident, helper_actor, submit_as_resident
+from tests.images import JPEG
 from tests.web.browser import signed_in_page, snap
 from tests.web.support import RESIDENT, Site, World
 
@@ -109,7 +110,7 @@ def test_a_file_that_is_not_a_photo_is_refused_in_plain_words_and_nothing_is_kep
     before = media_files()
     open_the_form(li, site)
     li.set_input_files("input[name=photos]", files=[
-        {"name": "身份证.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0" + b"\0" * 100},
+        {"name": "身份证.jpg", "mimeType": "image/jpeg", "buffer": JPEG},
         {"name": "病历.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.7\n not a photo"},
     ])
     li.locator("label.choice", has_text="我已读过，同意").click()

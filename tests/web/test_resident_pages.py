@@ -26,10 +26,9 @@ from app.models import (
     Resident,
 )
 from tests.factories import create_resident, helper_actor, submit_as_resident
+from tests.images import JPEG, PNG, kept
 from tests.web.support import OTHER_RESIDENT, RESIDENT, Site, World, csrf_of, signed_in
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 GUIBEI = "500231001001"
 
 
@@ -99,8 +98,8 @@ def test_entrusting_creates_the_case_tells_the_helper_and_says_what_comes_next(
     assert ("helper_new_case", world.helper.openid) in kinds and ("resident_receipt", RESIDENT) in kinds
     photos = db.scalars(select(Attachment)).all()
     assert sorted(p.content_type for p in photos) == ["image/jpeg", "image/png"]
-    assert resident.get(f"/h5/files/{photos[0].id}").content == (JPEG if photos[0].content_type == "image/jpeg"
-                                                                  else PNG)
+    assert resident.get(f"/h5/files/{photos[0].id}").content == kept(JPEG if photos[0].content_type == "image/jpeg"
+                                                                       else PNG)
 
 
 def test_for_a_family_member_needs_their_name_and_relation(resident: httpx.Client, db: Session) -> None:

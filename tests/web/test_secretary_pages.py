@@ -52,7 +52,7 @@ def test_the_secretary_sees_every_case_of_the_village_and_no_other(secretary: ht
 def test_a_case_of_another_village_is_refused(secretary: httpx.Client, world: World, db: Session) -> None:
     elsewhere = case_in(db, world, "chengxi_village", "外村人")
     page = secretary.get(f"/h5/secretary/cases/{elsewhere.id}")
-    assert page.status_code == 403 and "外村人" not in page.text
+    assert page.status_code == 404 and "外村人" not in page.text
 
 
 def test_a_reassignment_request_goes_to_the_township_and_onto_the_timeline(secretary: httpx.Client, world: World,

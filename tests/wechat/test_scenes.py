@@ -206,5 +206,5 @@ def test_building_the_app_again_registers_the_chat_handlers_once(callback: TestC
     create_app()
     create_app()
 
-    assert handlers.HANDLERS["text"] is conversation.on_text
+    assert handlers.HANDLERS["text"].__wrapped__ is conversation.on_text  # behind the chat's pace limit
     assert handlers.HANDLERS["event:subscribe_scan"].__module__ == "app.chat.scenes"
