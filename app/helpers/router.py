@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.auth.deps import ApiActor, SessionDep
@@ -11,8 +13,13 @@ from app.privacy import mask_phone
 
 router = APIRouter(prefix="/api/v1/helpers", tags=["helpers"])
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "缺少或无效的 API 密钥"},
+    422: {"description": "输入有误，message 指明字段"},
+}
 
-@router.get("", operation_id="list_helpers", response_model=list[HelperOut])
+
+@router.get("", operation_id="list_helpers", response_model=list[HelperOut], responses=ERRORS)
 def list_helpers(session: SessionDep, actor: ApiActor, village_code: str | None = None,
                  active: bool | None = None) -> list[HelperOut]:
     masked = actor.role is Role.OVERSIGHT

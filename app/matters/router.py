@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.auth.deps import ApiActor, SessionDep
@@ -9,8 +11,13 @@ from app.models import AssistanceCategory
 
 router = APIRouter(prefix="/api/v1/matters", tags=["matters"])
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "缺少或无效的 API 密钥"},
+    422: {"description": "输入有误，message 指明字段"},
+}
 
-@router.get("", operation_id="list_matters", response_model=list[MatterOut])
+
+@router.get("", operation_id="list_matters", response_model=list[MatterOut], responses=ERRORS)
 def list_matters(session: SessionDep, actor: ApiActor,
                  category: AssistanceCategory | None = None) -> list[MatterOut]:
     return [

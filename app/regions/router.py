@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.auth.deps import ApiActor, SessionDep
@@ -9,8 +11,13 @@ from app.regions.schemas import RegionOut
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "缺少或无效的 API 密钥"},
+    422: {"description": "输入有误，message 指明字段"},
+}
 
-@router.get("", operation_id="list_regions", response_model=list[RegionOut])
+
+@router.get("", operation_id="list_regions", response_model=list[RegionOut], responses=ERRORS)
 def list_regions(session: SessionDep, actor: ApiActor, level: RegionLevel | None = None,
                  parent_code: str | None = None) -> list[RegionOut]:
     return [RegionOut(code=r.code, name=r.name, level=r.level.value, parent_code=p)
