@@ -313,3 +313,17 @@ def test_unsafe_callback_mode_starts_with_the_documented_override(
     assert served == ["app.main:app"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`BANGBAN_WECHAT_ALLOW_UNSAFE_MODE=1` lets production run in plaintext or compatible mode" in readme
+
+
+@pytest.mark.postgres_only
+def test_uvicorn_refuses_a_production_database_that_holds_the_demo_keys(
+        db: Session, database_url: str, is_postgres: bool) -> None:
+    if not is_postgres:
+        pytest.skip("production runs on PostgreSQL only; the in-process tests above cover the check on SQLite")
+    add_demo_keys(db)
+    done = subprocess.run(ENTRY_POINTS["uvicorn"], cwd=ROOT, env=_env(database_url=database_url), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert "演示 API 密钥 2 个" in lines[0] and "bangban apikey revoke" in lines[0]
