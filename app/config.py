@@ -30,7 +30,7 @@ _PRODUCTION_SECRETS = (
     ("wechat_token", 3, 3, "公众号消息校验 Token", "the callback Token"),
 )
 # Keys that must differ from one another: one leaked value must not open the others.
-_DISTINCT_SECRETS = ("secret_key", "data_key", "wechat_app_secret", "wechat_aes_key")
+_DISTINCT_SECRETS = ("secret_key", "data_key", "wechat_app_secret", "wechat_aes_key", "metrics_token")
 # Words that mark a value copied from an example or a tutorial, whatever its case and punctuation.
 _PLACEHOLDER_WORDS = ("changeme", "changethis", "placeholder", "yoursecret", "password", "example", "demo")
 
@@ -200,8 +200,8 @@ class Settings(BaseSettings):
                 raise ConfigError(
                     "生产环境使用加密模式时 BANGBAN_WECHAT_AES_KEY 必须是公众号后台随机生成的 43 位 EncodingAESKey。",
                     "BANGBAN_WECHAT_AES_KEY must be the account's randomly generated 43-character EncodingAESKey.")
-        in_use = [name for name in _DISTINCT_SECRETS
-                  if name != "wechat_aes_key" or self.wechat_encrypt_mode != "plaintext"]
+        in_use = [name for name in _DISTINCT_SECRETS if getattr(self, name)
+                  and (name != "wechat_aes_key" or self.wechat_encrypt_mode != "plaintext")]
         for i, first in enumerate(in_use):
             for second in in_use[i + 1:]:
                 if getattr(self, first) == getattr(self, second):

@@ -83,6 +83,8 @@ def test_production_refuses_the_data_key_reused_as_the_secret_key() -> None:
     assert "BANGBAN_DATA_KEY is the same as BANGBAN_SECRET_KEY" in str(caught.value)
     with pytest.raises(ConfigError, match="BANGBAN_WECHAT_AES_KEY 与 BANGBAN_SECRET_KEY 相同"):
         Settings(**{**GOOD, "secret_key": GOOD["wechat_aes_key"]})
+    with pytest.raises(ConfigError, match="BANGBAN_METRICS_TOKEN 与 BANGBAN_SECRET_KEY 相同"):
+        Settings(**{**GOOD, "metrics_token": GOOD["secret_key"]})
     assert Settings(**{**GOOD, "wechat_app_secret": GOOD["wechat_app_secret"][::-1]}).env == "production"
 
 
