@@ -29,7 +29,7 @@ import pytest
 import xmltodict  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import CompoundSelect, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -312,6 +312,7 @@ def addressed_to(reply: str, openid: str) -> bool:
 
 @pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe"])
 @given(sent=message_xml(), nonce=st.text(xml_chars, min_size=1, max_size=32))
+@settings(max_examples=30)  # in each of the three modes
 def test_a_well_formed_message_is_answered_and_recorded(
     post: Callable[[str, bytes], Exchange], db: Session, encrypt_mode: Callable[[str], None], mode: str,
     sent: tuple[Message, str], nonce: str,
