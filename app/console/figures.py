@@ -111,6 +111,7 @@ class Tally:
 
     region_id: int | None
     name: str
+    code: str | None = None  # the region's code, for the case list filtered to it
     submitted: int = 0
     open: int = 0
     overdue: int = 0
@@ -382,7 +383,7 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
     rows = _rows(session, actor, level)
     tallies: dict[int, Tally] = defaultdict(lambda: Tally(None, ""))
     for region in rows:
-        tallies[region.id] = Tally(region.id, region.name)
+        tallies[region.id] = Tally(region.id, region.name, region.code)
     scope = entrustment_scope(session, actor)
     by = _Grouping(level)
     _now_counts(session, scope, by, today, tallies)
@@ -390,7 +391,7 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
     _completion_counts(session, scope, by, period, today, tallies)
     _handling_days(session, scope, by, period, tallies)
     without = _without_helper(session, actor, level, tallies)
-    total = Tally(area.id if area else None, area.name if area else "全部地区")
+    total = Tally(area.id if area else None, area.name if area else "全部地区", area.code if area else None)
     for tally in tallies.values():
         total.add(tally)
     return Dashboard(area=area, period=period, today=today, row_level=level, total=total,

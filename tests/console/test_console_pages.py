@@ -169,6 +169,18 @@ def test_the_charts_are_drawn_from_the_apps_own_copy_of_chartjs(console_as: Cons
     assert sum(drawn[0][1]) > 0
 
 
+def test_the_dashboards_rows_lead_to_their_cases(console_as: ConsoleAs, site: Site, world: World,
+                                                  cases: Cases) -> None:
+    page = console_as("township_staff", GUIXI)
+    page.goto(site.url + "/console/")
+    page.click(f'tr[data-region="{world.tree["guibei"].id}"] [data-col="overdue"] a')
+    page.wait_for_url("**/console/cases?*overdue=1*")
+    shown = page.locator("[data-case]").evaluate_all("rows => rows.map(r => r.dataset.case)")
+    assert shown == [c.number for c in cases.guixi if c.status is EntrustmentStatus.SUBMITTED]
+    assert page.locator("select[name=area]").input_value() == world.tree["guibei"].code
+    assert page.locator("input[name=overdue]").is_checked()
+
+
 def test_a_township_b_case_opened_by_its_address_is_not_found_and_audited(
         console_as: ConsoleAs, site: Site, db: Session, cases: Cases) -> None:
     page = console_as("township_staff", GUIXI)
