@@ -12,12 +12,14 @@ from starlette.responses import RedirectResponse
 
 from app.console import acts, pages, signin
 from app.console.routing import console_router
+from app.console.supervision_pages import router as supervision_router
 from app.errors import NotFound
 
 router = console_router("/console")
 router.include_router(signin.router)
 router.include_router(pages.router)
 router.include_router(acts.router)
+router.include_router(supervision_router)
 
 
 def _last() -> APIRouter:

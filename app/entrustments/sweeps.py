@@ -22,7 +22,16 @@ from app.entrustments import clocks, notices, service
 from app.entrustments.schemas import ArchiveIn
 from app.entrustments.workflow import HANDLING, OPEN, Action
 from app.errors import AppError
-from app.models import Entrustment, EntrustmentStatus, Evaluation, Helper, OutboxMessage, Region, RegionLevel
+from app.models import (
+    Entrustment,
+    EntrustmentStatus,
+    Evaluation,
+    Helper,
+    OutboxMessage,
+    Region,
+    RegionLevel,
+    WeeklyCheck,
+)
 from app.notifications.outbox import Kind, enqueue
 from app.notifications.sweeps import SweepReport
 from app.notifications.task_force import members_on_wechat, tell_task_force
@@ -161,6 +170,16 @@ def _without_helper(session: Session, region: Region) -> dict[str, Any]:
     return {"villages_without_helper": names, "no_helper": line}
 
 
+def _weekly_checks(session: Session, region: Region, today: date) -> dict[str, Any]:
+    """The villages of the area whose last week no township task force signed off (the console's 周查)."""
+    monday = today - timedelta(days=today.weekday() + 7)
+    checked = select(WeeklyCheck.id).where(WeeklyCheck.village_id == Region.id, WeeklyCheck.week_of == monday).exists()
+    unchecked = session.scalar(select(func.count()).select_from(Region).where(
+        within(region.path), Region.level == RegionLevel.VILLAGE, Region.merged_into_id.is_(None), ~checked)) or 0
+    line = f"上周{unchecked}个村（社区）未周查" if unchecked else "上周各村（社区）均已周查"
+    return {"unchecked_villages": unchecked, "weekly_check": line}
+
+
 def _already_written(session: Session, dedupe_key: str) -> bool:
     return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
 
@@ -175,7 +194,8 @@ def weekly_digests(session: Session, today: date, report: SweepReport) -> None:
                    if not _already_written(session, f"weekly:{week}:staff:{m.id}")]
         if not members:
             continue
-        payload = {"area": township.name, **_area_counts(session, township, today)}
+        payload = {"area": township.name, **_area_counts(session, township, today),
+                   **_weekly_checks(session, township, today)}
         for member in members:
             if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=f"weekly:{week}:staff:{member.id}",
                        recipient_kind="staff", recipient_id=member.id, recipient_openid=member.openid,
@@ -187,7 +207,8 @@ def weekly_digests(session: Session, today: date, report: SweepReport) -> None:
         key = f"weekly:{week}:secretary:{secretary.id}"
         if _already_written(session, key):
             continue
-        payload = {"area": secretary.village.name, **_area_counts(session, secretary.village, today)}
+        payload = {"area": secretary.village.name, **_area_counts(session, secretary.village, today),
+                   **_weekly_checks(session, secretary.village, today)}
         if enqueue(session, Kind.WEEKLY_DIGEST, dedupe_key=key, recipient_kind="secretary",
                    recipient_id=secretary.id, recipient_openid=secretary.openid, payload=payload):
             report.digests += 1

@@ -27,6 +27,7 @@ from app.models.report import QuarterlyReport
 from app.models.resident import Resident
 from app.models.staff import StaffMember
 from app.models.wechat import AccessToken, BindToken, ConversationState, InboundMessage
+from app.models.weekly_check import WeeklyCheck as WeeklyCheck
 
 __all__ = [
     "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit",
