@@ -18,7 +18,7 @@ from app.console.deps import ConsoleForm, ConsoleUser, ConsoleUserDep
 from app.console.routing import console_router, render
 from app.errors import InvalidInput, NotFound
 from app.ledgers import reports
-from app.models import RatingLevel, Role
+from app.models import Role
 from app.web.pages import PAGE_HEADERS
 
 router = console_router()
@@ -47,9 +47,10 @@ def _township_page(request: Request, session: SessionDep, user: ConsoleUser, mon
     return render(request, "console/weekly.html", status=status, title="周查", nav="weekly", mode="township",
                   week=week, week_key=weekly.week_key(monday), week_label=weekly.week_label(monday),
                   links={row.village.code: _week_links(row.village.code, monday) for row in week.villages},
-                  bad_levels=(RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED), errors=errors or {},
-                  notes=notes or {}, signed=signed, max_week=weekly.week_key(weekly.monday_of(today)),
-                  notes_limit=weekly.NOTES_LIMIT)
+                  errors=errors or {},
+                  notes=notes or {}, signed=next((row.village.name for row in week.villages
+                                                 if row.village.code == signed), None),
+                  max_week=weekly.week_key(weekly.monday_of(today)), notes_limit=weekly.NOTES_LIMIT)
 
 
 @router.get("/weekly")

@@ -43,6 +43,7 @@ def test_a_township_member_signs_off_a_week_and_the_county_sees_it_counted(
     section.locator("textarea[name=notes]").fill("已逐件查看本周办件和评价，无差评")
     section.locator("button[type=submit]").click()
     page.wait_for_url(f"**/console/weekly?week={week}&signed=500231001001*")
+    assert "已签认桂北社区这一周的周查" in page.inner_text("main")
     row = page.locator("[data-table=weekly] tr[data-village='500231001001'] [data-col=checked]")
     assert row.inner_text().startswith("已签认")
     assert "无差评" in page.inner_text("[data-sign-off='500231001001'] [data-list=checks]")

@@ -142,6 +142,9 @@ def test_a_village_of_another_township_posted_to_the_page_is_not_found_and_audit
     page: Page = console_as("township_staff", "500231001000")
     page.goto(site.url + "/console/weekly")
     csrf = page.get_attribute("input[name=csrf]", "value") or ""
+    unsigned = page.request.post(site.url + "/console/weekly/sign-off",
+                                 form={"village": "500231001001", "week": "2026-W47", "notes": "看过了"})
+    assert unsigned.status == 403 and "表单不是从工作台提交的" in unsigned.text()
     elsewhere = db.scalar(select(Region).where(Region.code == "500231110001"))
     assert elsewhere is not None and elsewhere.level is RegionLevel.VILLAGE
     answer = page.request.post(site.url + "/console/weekly/sign-off",
