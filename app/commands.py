@@ -57,7 +57,15 @@ def _seed(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+    from app.config import get_settings
+    from app.observability.logs import logging_config
+    from app.observability.metrics import prepare_multiprocess
+
+    if args.workers > 1:
+        prepare_multiprocess()
+    # JSON lines in every worker process; requests are logged by the app's middleware, not uvicorn's access log.
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
+                log_config=logging_config(get_settings().log_level), access_log=False)
     return 0
 
 

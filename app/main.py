@@ -15,6 +15,7 @@ from app.evaluations.router import router as rectifications_router
 from app.helpers.router import router as helpers_router
 from app.matters.router import router as matters_router
 from app.notifications.router import router as notifications_router
+from app.observability import install as install_observability
 from app.regions.router import router as regions_router
 from app.web import install as install_pages
 from app.wechat.router import router as wechat_router
@@ -53,6 +54,8 @@ def create_app() -> FastAPI:
 
         app.mount("/sandbox", create_sandbox_app())
     app.include_router(wechat_router)
+    # Last: its middleware is then the outermost, so every log line of a request carries the request id.
+    install_observability(app)
     return app
 
 

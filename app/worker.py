@@ -5,7 +5,6 @@ none of them."""
 from __future__ import annotations
 
 import argparse
-import logging
 
 from sqlalchemy.orm import Session
 
@@ -39,11 +38,14 @@ def _worker(args: argparse.Namespace) -> int:
     from app.config import get_settings
     from app.db import unit_of_work
     from app.notifications.worker import Dispatcher, Worker
-    from app.wechat.client import WeChatClient
+    from app.observability.logs import configure_logging
+    from app.observability.metrics import CountingWeChatClient, serve_worker_metrics
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
-    with WeChatClient(settings) as client:
+    configure_logging(settings.log_level)
+    if args.metrics_port is not None:
+        serve_worker_metrics(args.metrics_host, args.metrics_port, settings.metrics_token)
+    with CountingWeChatClient(settings) as client:
         dispatcher = Dispatcher(client, settings=settings)
         if args.once:
             with unit_of_work() as session:
@@ -64,4 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = sub.add_parser("worker", help="发送模板消息并定时巡检时限")
     worker.add_argument("--once", action="store_true", help="巡检一次、发完到期消息后退出")
     worker.add_argument("--interval", type=float, help="没有消息时的等待秒数")
+    worker.add_argument("--metrics-port", type=int, help="在此端口提供 Prometheus 指标（模板消息发送失败数等）")
+    worker.add_argument("--metrics-host", default="127.0.0.1",
+                        help="指标监听地址；非本机访问须设置 BANGBAN_METRICS_TOKEN")
     worker.set_defaults(handler=_worker)
