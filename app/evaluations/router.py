@@ -14,6 +14,7 @@ from app.models import Entrustment, Evaluation, Rectification
 router = APIRouter(prefix="/api/v1/rectifications", tags=["rectifications"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "请求内容无法解析（不是 UTF-8 编码的 JSON）"},
     401: {"description": "缺少或无效的 API 密钥"},
     403: {"description": "无权办理"},
     404: {"description": "找不到整改，或无权查看"},
