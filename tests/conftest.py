@@ -245,3 +245,21 @@ def at() -> object:
         clock.move(target - clock.now())
 
     return move_to
+
+
+@pytest.fixture
+def limits(database_url: str) -> Iterator[Any]:
+    """Set limits (README, 限额) for one test: ``limits(entrustments_per_hour=50)`` sets
+    ``BANGBAN_LIMIT_ENTRUSTMENTS_PER_HOUR``; ``limits(case_photo_quota_mb=2)`` sets ``BANGBAN_CASE_PHOTO_QUOTA_MB``."""
+    from app.config import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+
+        def apply(**values: int) -> None:
+            for name, value in values.items():
+                setting = name if name.startswith("case_") else f"limit_{name}"
+                patch.setenv(f"BANGBAN_{setting.upper()}", str(value))
+            get_settings.cache_clear()
+
+        yield apply
+    get_settings.cache_clear()

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.config import get_settings
 from app.entrustments import service
 from app.entrustments.attachments import check_photo
 from app.entrustments.schemas import RequestSupplementIn, SubmitIn, SupplementIn
@@ -39,20 +38,6 @@ Limits = Callable[..., None]
 
 
 @pytest.fixture
-def limits_set(database_url: str) -> Iterator[Limits]:
-    """Set limits for one test: ``limits_set(limit_entrustments_per_hour=2)``."""
-    with pytest.MonkeyPatch.context() as patch:
-
-        def apply(**values: int) -> None:
-            for name, value in values.items():
-                patch.setenv(f"BANGBAN_{name.upper()}", str(value))
-            get_settings.cache_clear()
-
-        yield apply
-    get_settings.cache_clear()
-
-
-@pytest.fixture
 def tree(db: Session) -> dict[str, Region]:
     tree = create_tree(db)
     create_matter(db)
@@ -68,8 +53,8 @@ def case_count(db: Session) -> int:
 
 
 def test_a_resident_past_the_hourly_limit_is_refused_and_keeps_the_cases_already_entrusted(
-        db: Session, tree: dict[str, Region], limits_set: Limits) -> None:
-    limits_set(limit_entrustments_per_hour=3, limit_entrustments_per_day=10)
+        db: Session, tree: dict[str, Region], limits: Limits) -> None:
+    limits(entrustments_per_hour=3, entrustments_per_day=10)
     resident = create_resident(db, tree["guibei"])
     matter = create_matter(db, "dibao")
     for _ in range(3):
@@ -85,8 +70,8 @@ def test_a_resident_past_the_hourly_limit_is_refused_and_keeps_the_cases_already
     assert case_count(db) == 3
 
 
-def test_the_hourly_window_slides(db: Session, tree: dict[str, Region], limits_set: Limits) -> None:
-    limits_set(limit_entrustments_per_hour=2, limit_entrustments_per_day=10)
+def test_the_hourly_window_slides(db: Session, tree: dict[str, Region], limits: Limits) -> None:
+    limits(entrustments_per_hour=2, entrustments_per_day=10)
     resident = create_resident(db, tree["guibei"])
     matter = create_matter(db, "dibao")
     submit_as_resident(db, resident, tree["guibei"], matter)
@@ -101,8 +86,8 @@ def test_the_hourly_window_slides(db: Session, tree: dict[str, Region], limits_s
     assert case_count(db) == 3
 
 
-def test_the_daily_limit_counts_the_last_24_hours(db: Session, tree: dict[str, Region], limits_set: Limits) -> None:
-    limits_set(limit_entrustments_per_hour=5, limit_entrustments_per_day=3)
+def test_the_daily_limit_counts_the_last_24_hours(db: Session, tree: dict[str, Region], limits: Limits) -> None:
+    limits(entrustments_per_hour=5, entrustments_per_day=3)
     resident = create_resident(db, tree["guibei"])
     matter = create_matter(db, "dibao")
     for _ in range(3):
@@ -115,8 +100,8 @@ def test_the_daily_limit_counts_the_last_24_hours(db: Session, tree: dict[str, R
     submit_as_resident(db, resident, tree["guibei"], matter)
 
 
-def test_one_residents_limit_is_not_anothers(db: Session, tree: dict[str, Region], limits_set: Limits) -> None:
-    limits_set(limit_entrustments_per_hour=1)
+def test_one_residents_limit_is_not_anothers(db: Session, tree: dict[str, Region], limits: Limits) -> None:
+    limits(entrustments_per_hour=1)
     matter = create_matter(db, "dibao")
     first, second = create_resident(db, tree["guibei"]), create_resident(db, tree["guibei"], "赵敏")
     submit_as_resident(db, first, tree["guibei"], matter)
@@ -132,8 +117,8 @@ def _registration(village: Region, n: int) -> SubmitIn:
 
 
 def test_a_helper_registering_entrustments_has_a_limit_of_their_own(db: Session, tree: dict[str, Region],
-                                                                    limits_set: Limits) -> None:
-    limits_set(limit_helper_entrustments_per_hour=2)
+                                                                    limits: Limits) -> None:
+    limits(helper_entrustments_per_hour=2)
     create_matter(db, "dibao")
     helper = helper_actor(create_helper(db, tree["guibei"], "李登记"))
     service.submit(db, helper, _registration(tree["guibei"], 1))
@@ -155,8 +140,8 @@ def _entrust_with_photos(db: Session, resident: Resident, village: Region, count
 
 
 def test_photos_past_the_hourly_limit_are_refused_and_the_earlier_ones_kept(db: Session, tree: dict[str, Region],
-                                                                           limits_set: Limits) -> None:
-    limits_set(limit_photos_per_hour=3)
+                                                                           limits: Limits) -> None:
+    limits(photos_per_hour=3)
     create_matter(db, "dibao")
     resident = create_resident(db, tree["guibei"])
     _entrust_with_photos(db, resident, tree["guibei"], 2)
@@ -178,8 +163,8 @@ def _noise(side: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_case_holds_photos_up_to_its_quota(db: Session, tree: dict[str, Region], limits_set: Limits) -> None:
-    limits_set(case_photo_quota_mb=2)
+def test_a_case_holds_photos_up_to_its_quota(db: Session, tree: dict[str, Region], limits: Limits) -> None:
+    limits(case_photo_quota_mb=2)
     helper = helper_actor(db.scalars(select(Helper)).one())
     resident = create_resident(db, tree["guibei"])
     case = submit_as_resident(db, resident, tree["guibei"], create_matter(db, "dibao"))
@@ -248,7 +233,7 @@ def test_a_picture_that_does_not_decode_is_refused_in_plain_words() -> None:
 
 
 @pytest.fixture
-def phone(db: Session, limits_set: Limits) -> Iterator[Phone]:
+def phone(db: Session, limits: Limits) -> Iterator[Phone]:
     with chat_client() as client:
         yield Phone(client, openid="o-fast-typist")
 
@@ -259,8 +244,8 @@ def _recorded(db: Session, openid: str) -> int:
 
 
 def test_a_chat_sender_past_the_limit_is_asked_to_wait_and_what_came_before_is_kept(
-        db: Session, limits_set: Limits, phone: Phone) -> None:
-    limits_set(limit_chat_messages_per_minute=3)
+        db: Session, limits: Limits, phone: Phone) -> None:
+    limits(chat_messages_per_minute=3)
     answers = [phone.says("你好") for _ in range(3)]
     assert all("太快" not in answer for answer in answers)
 
@@ -272,8 +257,8 @@ def test_a_chat_sender_past_the_limit_is_asked_to_wait_and_what_came_before_is_k
     assert "太快" not in phone.says("你好")
 
 
-def test_wechats_own_reports_are_never_paced(db: Session, limits_set: Limits, phone: Phone) -> None:
-    limits_set(limit_chat_messages_per_minute=1)
+def test_wechats_own_reports_are_never_paced(db: Session, limits: Limits, phone: Phone) -> None:
+    limits(chat_messages_per_minute=1)
     phone.says("你好")
     for n in range(3):
         assert phone._event("TEMPLATESENDJOBFINISH", f"<MsgID>{n + 1}</MsgID><Status>success</Status>") == ""

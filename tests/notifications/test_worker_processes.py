@@ -60,7 +60,8 @@ def _wait_until(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.1)
 
 
-def _seed(db: Session) -> int:
+def _seed(db: Session, limits: Callable[..., None]) -> int:
+    limits(entrustments_per_hour=CASES, entrustments_per_day=CASES)  # one resident entrusts them all
     world = make_world(db)
     for _ in range(CASES):
         submit(db, world)
@@ -69,8 +70,9 @@ def _seed(db: Session) -> int:
 
 
 def test_a_worker_killed_mid_batch_leaves_nothing_undelivered_or_doubled(
-        db: Session, sandbox: SandboxState, start_worker: Callable[[], subprocess.Popen[bytes]]) -> None:
-    total = _seed(db)
+        db: Session, sandbox: SandboxState, start_worker: Callable[[], subprocess.Popen[bytes]],
+        limits: Callable[..., None]) -> None:
+    total = _seed(db, limits)
     assert total == 2 * CASES
     sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1000, delay=0.15))
     first = start_worker()
@@ -91,8 +93,9 @@ def test_a_worker_killed_mid_batch_leaves_nothing_undelivered_or_doubled(
 
 
 def test_two_workers_at_once_send_each_message_once(
-        db: Session, sandbox: SandboxState, start_worker: Callable[[], subprocess.Popen[bytes]]) -> None:
-    total = _seed(db)
+        db: Session, sandbox: SandboxState, start_worker: Callable[[], subprocess.Popen[bytes]],
+        limits: Callable[..., None]) -> None:
+    total = _seed(db, limits)
     sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1000, delay=0.05))
     workers = [start_worker(), start_worker()]
     _wait_until(lambda: _count(db, OutboxStatus.SENT) == total, 60)

@@ -5,7 +5,7 @@ senders past their rate, and a case of another area that answers exactly like on
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -13,7 +13,6 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.models import Attachment, AuditEntry, AuditOutcome, Entrustment, Matter, Resident
 from tests.factories import api_key, create_resident, submit_as_resident
 from tests.images import GPS_IFD, MAKE, picture, png_header
@@ -21,19 +20,6 @@ from tests.web.support import OTHER_HELPER, RESIDENT, Site, World, csrf_of, sign
 
 GUIBEI = "500231001001"
 BIG = 10**30  # past SQLite's and PostgreSQL's 64-bit integers
-
-
-@pytest.fixture
-def limits_set() -> Iterator[object]:
-    with pytest.MonkeyPatch.context() as patch:
-
-        def apply(**values: int) -> None:
-            for name, value in values.items():
-                patch.setenv(f"BANGBAN_{name.upper()}", str(value))
-            get_settings.cache_clear()
-
-        yield apply
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -145,8 +131,8 @@ def test_a_photo_comes_back_without_its_location_and_camera(resident: httpx.Clie
 
 
 def test_a_resident_past_the_hourly_limit_gets_a_polite_page_and_keeps_the_cases(
-        resident: httpx.Client, db: Session, limits_set: object) -> None:
-    limits_set(limit_entrustments_per_hour=2)  # type: ignore[operator]
+        resident: httpx.Client, db: Session, limits: Callable[..., None]) -> None:
+    limits(entrustments_per_hour=2)
     for _ in range(2):
         assert resident.post("/h5/entrust", data=filled(entrust_page(resident))).status_code == 200
 
@@ -160,8 +146,8 @@ def test_a_resident_past_the_hourly_limit_gets_a_polite_page_and_keeps_the_cases
 
 
 def test_the_api_refuses_a_resident_past_the_limit_with_429_and_retry_after(
-        site: Site, world: World, db: Session, limits_set: object) -> None:
-    limits_set(limit_entrustments_per_hour=1)  # type: ignore[operator]
+        site: Site, world: World, db: Session, limits: Callable[..., None]) -> None:
+    limits(entrustments_per_hour=1)
     matter = db.scalar(select(Matter).where(Matter.code == "linshi-zhengwu"))
     me = create_resident(db, world.tree["guibei"], "李秀英", openid=RESIDENT)
     assert matter is not None
