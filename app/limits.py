@@ -62,16 +62,19 @@ def _entrustments(session: Session, who: ColumnElement[bool], now: datetime) -> 
 
 
 def _refuse_entrustment(counts: tuple[int, datetime | None, int, datetime | None], per_hour: int, per_day: int,
-                        now: datetime, whose: str) -> None:
+                        now: datetime, whose: str, after: str) -> None:
     hour_count, hour_oldest, day_count, day_oldest = counts
-    if hour_count >= per_hour:
-        wait = _wait(hour_oldest, HOUR, now)
-        raise TooMany(f"{whose}一小时内已经提交了 {hour_count} 件委托，请 {_in_words(wait)}后再提交新的委托。"
-                      "已经提交的委托都在，帮办员会一件件办理；着急的话可以直接打电话给帮办员。", retry_after=wait)
-    if day_count >= per_day:
-        wait = _wait(day_oldest, DAY, now)
-        raise TooMany(f"{whose}一天内已经提交了 {day_count} 件委托，请 {_in_words(wait)}后再提交新的委托。"
-                      "已经提交的委托都在，帮办员会一件件办理；着急的话可以直接打电话给帮办员。", retry_after=wait)
+    for count, oldest, limit, window, span in ((hour_count, hour_oldest, per_hour, HOUR, "一小时"),
+                                               (day_count, day_oldest, per_day, DAY, "一天")):
+        if count >= limit:
+            wait = _wait(oldest, window, now)
+            raise TooMany(f"{whose}{span}内已经提交了 {count} 件委托，请 {_in_words(wait)}后再提交新的委托。{after}",
+                          retry_after=wait)
+
+
+RESIDENT_AFTER = "已经提交的委托都在，帮办员会一件件办理；着急的话可以直接打电话给帮办员。"
+PLATFORM_AFTER = "已经提交的委托都在，帮办员会一件件办理。"
+HELPER_AFTER = "已经登记的委托都在；确有更多要登记的，请联系乡镇（街道）工作专班。"
 
 
 def check_entrustment(session: Session, actor: Actor, resident: Resident) -> None:
@@ -82,12 +85,12 @@ def check_entrustment(session: Session, actor: Actor, resident: Resident) -> Non
     if ActorKind.HELPER in actor.kinds and actor.helper_id is not None:
         registered = _entrustments(session, Entrustment.registered_by_helper_id == actor.helper_id, now)
         _refuse_entrustment(registered, settings.limit_helper_entrustments_per_hour,
-                            settings.limit_helper_entrustments_per_day, now, "您")
+                            settings.limit_helper_entrustments_per_day, now, "您", HELPER_AFTER)
     if resident.id is not None:
         own = ActorKind.RESIDENT in actor.kinds
         _refuse_entrustment(_entrustments(session, Entrustment.resident_id == resident.id, now),
                             settings.limit_entrustments_per_hour, settings.limit_entrustments_per_day, now,
-                            "您" if own else "这位委托人")
+                            "您" if own else "这位委托人", RESIDENT_AFTER if own else PLATFORM_AFTER)
 
 
 # ---- photos -----------------------------------------------------------------------------------------

@@ -124,8 +124,10 @@ def test_a_helper_registering_entrustments_has_a_limit_of_their_own(db: Session,
     service.submit(db, helper, _registration(tree["guibei"], 1))
     service.submit(db, helper, _registration(tree["guibei"], 2))
 
-    with pytest.raises(TooMany, match="您一小时内已经提交了 2 件委托"):
+    with pytest.raises(TooMany) as refused:
         service.submit(db, helper, _registration(tree["guibei"], 3))
+    assert "您一小时内已经提交了 2 件委托" in refused.value.message
+    assert "已经登记的委托都在" in refused.value.message and "乡镇（街道）工作专班" in refused.value.message
     assert case_count(db) == 2
 
 
