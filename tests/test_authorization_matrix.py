@@ -231,6 +231,15 @@ RULES: dict[str, Rule] = {
     "GET /console/ranking": Rule(COUNTY_WIDE, others=HIDDEN),
     "GET /console/ranking/report.docx": Rule(frozenset({"county_admin"}), others=HIDDEN),
     "GET /console/ranking/{township_code}": Rule(COUNTY_WIDE, scoped=True, others=HIDDEN),
+    "GET /console/audit": Rule(COUNTY_WIDE, others=HIDDEN),  # the county's and oversight's reading of the log
+    # The ledgers, roster, signboard and archive bundles of the member's area (the area itself is a query
+    # parameter: tested in tests/console and tests/ledgers).
+    "GET /console/exports": Rule(STAFF),
+    "GET /console/exports/ledger1": Rule(STAFF),
+    "GET /console/exports/ledger2": Rule(STAFF),
+    "GET /console/exports/roster": Rule(STAFF),
+    "GET /console/exports/board": Rule(STAFF),
+    "GET /console/exports/archive": Rule(STAFF),
     "GET /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     "POST /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     # -- operations: probes for the orchestrator, metrics for Prometheus with their own token --
