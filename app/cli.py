@@ -12,6 +12,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     from app import commands
     from app.chat.cli import register as chat_commands
+    from app.data_keys import register as data_commands
     from app.ledgers.cli import register as ledger_commands
     from app.ledgers.report_cli import register as report_commands
     from app.notifications.cli import register as notification_commands
@@ -24,7 +25,8 @@ def _registrars() -> list[Registrar]:
     from app.worker import register as worker_commands
 
     return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
-            ledger_commands, report_commands, roster_commands, board_commands, staff_commands]
+            ledger_commands, report_commands, roster_commands, board_commands, staff_commands,
+            data_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

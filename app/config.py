@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/bangban.sqlite3"
     secret_key: str = PLACEHOLDER
     data_key: str = PLACEHOLDER
+    # During a data-key rotation (README, 个人信息): the key older values were written with.
+    data_key_previous: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     case_prefix: str = "DJ"
     # The county bureau's supervision phone on every village's public notice (公开公示).
@@ -127,6 +129,12 @@ class Settings(BaseSettings):
     # Logs (JSON lines on stderr) and /metrics: without a token only loopback may scrape (docs/OPERATIONS.md).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_token: str = ""
+
+    # Retention (README, 个人信息): what is no longer needed is deleted by the worker's sweeps.
+    retain_inbound_days: int = 7  # callback retry records (message ids and the replies sent)
+    retain_dialogue_state_hours: int = 24  # expired chat dialogues, kept to say "you were interrupted"
+    retain_closed_case_photos_days: int = 90  # loose photos of archived or terminated cases; 0 keeps them
+    upload_orphan_hours: int = 24  # files of interrupted uploads (no row names them)
 
     # Limits on what one sender may put in (README, 限额). Windows slide: "per hour" is the last 60 minutes.
     limit_entrustments_per_hour: int = 5  # a resident's new cases, any channel

@@ -51,24 +51,83 @@ def mask_phone(value: str | None) -> str:
     return value[:-4] + "****" if len(value) > 4 else "****"
 
 
+# -- encryption at rest -----------------------------------------------------------------------------
+#
+# A value is ``<key id>.<Fernet token>``. The key id (8 hex characters derived from the key, which it does
+# not reveal) says which key wrote the value, so during a rotation values under the old and the new key sit
+# side by side: new writes use BANGBAN_DATA_KEY, reads pick the key the value names among it and
+# BANGBAN_DATA_KEY_PREVIOUS, and ``bangban data rotate-key`` rewrites, batch by batch, what is not yet under
+# the current key. Values written before key ids existed are bare Fernet tokens: read with either key.
+
+_KEY_ID = re.compile(r"^([0-9a-f]{8})\.(gAAAAA[A-Za-z0-9_=-]+)$")
+
+
 @lru_cache
 def _fernet(data_key: str) -> Fernet:
     digest = hashlib.sha256(b"bangban-data-encryption:" + data_key.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+@lru_cache
+def key_id(data_key: str) -> str:
+    return hmac.new(data_key.encode(), b"bangban-data-key-id", hashlib.sha256).hexdigest()[:8]
+
+
+def keys() -> tuple[str, ...]:
+    """The data keys values may be under: the current one first, then the previous one during a rotation."""
+    settings = get_settings()
+    previous = settings.data_key_previous
+    return (settings.data_key, previous) if previous and previous != settings.data_key else (settings.data_key,)
+
+
+def current_key_id() -> str:
+    return key_id(get_settings().data_key)
+
+
+def encrypt_with(data_key: str, plain: str) -> str:
+    return f"{key_id(data_key)}.{_fernet(data_key).encrypt(plain.encode()).decode()}"
+
+
 def encrypt(plain: str) -> str:
-    return _fernet(get_settings().data_key).encrypt(plain.encode()).decode()
+    return encrypt_with(get_settings().data_key, plain)
+
+
+def written_with(token: str) -> str | None:
+    """The key id a stored value names; None for a value from before key ids."""
+    match = _KEY_ID.match(token)
+    return match.group(1) if match else None
+
+
+def decrypt_with(candidates: tuple[str, ...], token: str) -> str:
+    match = _KEY_ID.match(token)
+    if match is not None:
+        wanted, body = match.groups()
+        usable = [key for key in candidates if key_id(key) == wanted]
+    else:
+        body, usable = token, list(candidates)
+    for data_key in usable:
+        try:
+            return _fernet(data_key).decrypt(body.encode()).decode()
+        except InvalidToken:
+            continue
+    # Fail loudly, never return ciphertext.
+    raise RuntimeError("个人信息无法解密：写入它的密钥既不是 BANGBAN_DATA_KEY，也不是 BANGBAN_DATA_KEY_PREVIOUS")
 
 
 def decrypt(token: str) -> str:
-    try:
-        return _fernet(get_settings().data_key).decrypt(token.encode()).decode()
-    except InvalidToken as exc:  # wrong BANGBAN_DATA_KEY: fail loudly, never return ciphertext
-        raise RuntimeError("个人信息无法解密：BANGBAN_DATA_KEY 与加密时不一致") from exc
+    return decrypt_with(keys(), token)
+
+
+def _lookup_hash_with(data_key: str, value: str) -> str:
+    key = hashlib.sha256(b"bangban-lookup:" + data_key.encode()).digest()
+    return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
 def lookup_hash(value: str) -> str:
     """Keyed hash so an encrypted value can still be found by equality."""
-    key = hashlib.sha256(b"bangban-lookup:" + get_settings().data_key.encode()).digest()
-    return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return _lookup_hash_with(get_settings().data_key, value)
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """The value's lookup hash under every configured key: during a rotation a row may still carry the old one."""
+    return [_lookup_hash_with(data_key, value) for data_key in keys()]

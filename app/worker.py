@@ -8,8 +8,7 @@ import argparse
 
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.chat.sweeps import prune
+from app import clock, retention
 from app.entrustments.sweeps import deadline_ladder, remind_and_archive, weekly_digests
 from app.evaluations.sweeps import overdue_rectifications
 from app.ledgers.sweeps import quarterly_report_sweep
@@ -21,7 +20,7 @@ SWEEPS: tuple[Sweep, ...] = (
     remind_and_archive,
     weekly_digests,
     quarterly_report_sweep,
-    prune,
+    *retention.SWEEPS,
 )
 
 

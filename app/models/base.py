@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 from app import clock
@@ -47,7 +49,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class EncryptedString(TypeDecorator[str]):
+class Encrypted:
+    """Marks the column types whose values are encrypted with the data key (``bangban data rotate-key``
+    finds the columns to rewrite by it). Stored as ``<key id>.<token>`` (``app.privacy``)."""
+
+
+class EncryptedString(Encrypted, TypeDecorator[str]):
     """Personal data encrypted at rest with BANGBAN_DATA_KEY (Fernet)."""
 
     impl = String(255)
@@ -62,6 +69,30 @@ class EncryptedString(TypeDecorator[str]):
         from app.privacy import decrypt
 
         return None if value is None else decrypt(value)
+
+
+class EncryptedText(EncryptedString):
+    """Free text that may name people, phones or circumstances (notes, reasons, complaints), encrypted."""
+
+    impl = Text()
+    cache_ok = True
+
+
+class EncryptedJSON(Encrypted, TypeDecorator[Any]):
+    """A JSON document encrypted as a whole: nothing inside it can be queried by the database."""
+
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        from app.privacy import encrypt
+
+        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        from app.privacy import decrypt
+
+        return None if value is None else json.loads(decrypt(value))
 
 
 def str_enum(enum_class: type[enum.Enum], length: int = 32) -> Enum:

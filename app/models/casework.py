@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, str_enum, utcnow
+from app.models.base import Base, EncryptedText, UTCDateTime, str_enum, utcnow
 
 
 class CallTask(Base):
@@ -22,10 +22,10 @@ class CallTask(Base):
     entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("entrustments.id"), index=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), unique=True)
     reason: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    done_note: Mapped[str | None] = mapped_column(Text)
+    done_note: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class AttachmentKind(enum.StrEnum):
@@ -50,6 +50,9 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(96))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the retention sweep deleted the file (the case's archive bundle holds it, or the case was
+    # terminated long ago): the row stays so the case's history still lists the photo.
+    file_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class VisitReason(enum.StrEnum):
@@ -69,7 +72,7 @@ class Visit(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     person_name: Mapped[str] = mapped_column(String(32))
     reason: Mapped[VisitReason] = mapped_column(str_enum(VisitReason, 8))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     visited_on: Mapped[date] = mapped_column(Date)
     entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("entrustments.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, str_enum, utcnow
+from app.models.base import Base, EncryptedText, UTCDateTime, str_enum, utcnow
 
 
 class ComplaintStatus(enum.StrEnum):
@@ -23,8 +23,8 @@ class Complaint(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("entrustments.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     status: Mapped[ComplaintStatus] = mapped_column(str_enum(ComplaintStatus, 16))
-    reply: Mapped[str | None] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

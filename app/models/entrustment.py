@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, EncryptedString, UTCDateTime, str_enum, utcnow
+from app.models.base import Base, EncryptedJSON, EncryptedString, EncryptedText, UTCDateTime, str_enum, utcnow
 from app.models.helper import Helper
 from app.models.matter import Matter
 from app.models.region import Region
@@ -76,7 +76,7 @@ class Entrustment(Base):
 
     resident_name: Mapped[str] = mapped_column(String(32))
     contact_phone: Mapped[str] = mapped_column(EncryptedString)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(EncryptedText)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     beneficiary_name: Mapped[str | None] = mapped_column(String(32))
     beneficiary_relation: Mapped[str | None] = mapped_column(String(16))
@@ -95,7 +95,7 @@ class Entrustment(Base):
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     termination_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    termination_reason: Mapped[str | None] = mapped_column(Text)
+    termination_reason: Mapped[str | None] = mapped_column(EncryptedText)
     termination_cause: Mapped[TerminationCause | None] = mapped_column(str_enum(TerminationCause, 16))
     termination_statement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # signed, awaiting the secretary
 
@@ -112,18 +112,18 @@ class Entrustment(Base):
     supplement_rounds: Mapped[int] = mapped_column(Integer, default=0)
     second_supplement_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_days: Mapped[int | None] = mapped_column(Integer)
-    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_reason: Mapped[str | None] = mapped_column(EncryptedText)
     extension_basis: Mapped[str | None] = mapped_column(Text)
     extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_approved: Mapped[bool | None] = mapped_column(Boolean)
-    decline_reason: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     window_name: Mapped[str | None] = mapped_column(String(128))
     forwarded_on: Mapped[date | None] = mapped_column(Date)
-    result: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(EncryptedText)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proof_reference: Mapped[str | None] = mapped_column(String(64))  # the window's reference number
-    remark: Mapped[str | None] = mapped_column(Text)
+    remark: Mapped[str | None] = mapped_column(EncryptedText)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -149,7 +149,7 @@ class EntrustmentEvent(Base):
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str | None] = mapped_column(String(64))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -161,7 +161,7 @@ class ProgressNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entrustment_id: Mapped[int] = mapped_column(ForeignKey("entrustments.id"), index=True)
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -175,5 +175,5 @@ class Handover(Base):
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"))
     materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     receiver_name: Mapped[str] = mapped_column(String(32))
-    authorisation_evidence: Mapped[str] = mapped_column(Text)
+    authorisation_evidence: Mapped[str] = mapped_column(EncryptedText)
     handed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, str_enum, utcnow
+from app.models.base import Base, EncryptedText, UTCDateTime, str_enum, utcnow
 
 
 class RatingLevel(enum.StrEnum):
@@ -35,7 +35,7 @@ class Evaluation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entrustment_id: Mapped[int] = mapped_column(ForeignKey("entrustments.id"), unique=True)
     level: Mapped[RatingLevel] = mapped_column(str_enum(RatingLevel, 16))
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(EncryptedText)
     source: Mapped[RatingSource] = mapped_column(str_enum(RatingSource, 16))
     recorded_by_helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,8 +57,8 @@ class Rectification(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
     status: Mapped[RectificationStatus] = mapped_column(str_enum(RectificationStatus, 16))
     due_on: Mapped[date] = mapped_column(Date)
-    resolution: Mapped[str | None] = mapped_column(Text)  # what was put right
-    callback_note: Mapped[str | None] = mapped_column(Text)  # what the resident said when called back
+    resolution: Mapped[str | None] = mapped_column(EncryptedText)  # what was put right
+    callback_note: Mapped[str | None] = mapped_column(EncryptedText)  # what the resident said when called back
     closed_by: Mapped[str | None] = mapped_column(String(96))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, str_enum, utcnow
+from app.models.base import Base, EncryptedJSON, UTCDateTime, str_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -31,7 +31,7 @@ class OutboxMessage(Base):
     recipient_id: Mapped[int | None] = mapped_column(Integer)
     recipient_openid: Mapped[str | None] = mapped_column(String(64))
     entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("entrustments.id"), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, 24), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

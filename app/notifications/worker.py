@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -31,7 +31,7 @@ from app.models import OutboxMessage, OutboxStatus
 from app.notifications.calls import open_call_task
 from app.notifications.render import Catalog, CatalogError, catalog_path, load_catalog, render
 from app.wechat.client import WeChatClient
-from app.wechat.errors import WeChatError, is_permanent, is_retryable
+from app.wechat.errors import WeChatError, WeChatUnavailable, is_permanent, is_retryable
 
 log = logging.getLogger("bangban.worker")
 
@@ -41,6 +41,7 @@ BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP_SECONDS = 3600.0
 NOT_FOLLOWING = 43004
 ERROR_PAUSE_SECONDS = 10.0
+OUTAGE_PATIENCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Claimed:
     entrustment_id: int | None
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
 
 
 @dataclass
@@ -120,7 +122,7 @@ def claim(limit: int, lease: timedelta = LEASE) -> list[Claimed]:
             row.attempts += 1
             row.next_attempt_at = now + lease
             claimed.append(Claimed(row.id, row.kind, row.dedupe_key, row.recipient_kind, row.recipient_openid,
-                                   row.entrustment_id, dict(row.payload), row.attempts))
+                                   row.entrustment_id, dict(row.payload), row.attempts, row.created_at))
         return claimed
 
 
@@ -224,7 +226,11 @@ class Dispatcher:
         if is_permanent(error) or not is_retryable(error):
             self._fail(item, reason)
             return "failed"
-        if item.attempts >= self.settings.worker_max_attempts:
+        # While WeChat gives no answer at all (an outage), trying does not use up the attempts: the
+        # message waits, up to OUTAGE_PATIENCE after it was written, for WeChat to come back.
+        waiting_out_an_outage = (isinstance(error, WeChatUnavailable)
+                                 and clock.now() - item.created_at < OUTAGE_PATIENCE)
+        if item.attempts >= self.settings.worker_max_attempts and not waiting_out_an_outage:
             self._fail(item, f"重试 {item.attempts} 次仍未成功：{reason}")
             return "failed"
         self._retry(item, reason)

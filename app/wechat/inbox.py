@@ -6,12 +6,16 @@ inserted and flushed first, then the handler runs, then its reply is stored on t
 it commits. A retry that arrives meanwhile blocks on the unique ``dedupe_key`` until the first
 transaction ends: after a commit its insert fails and it answers the stored reply; after a
 rollback its insert goes through and it handles the message itself.
+
+When the database cannot be reached, or drops the connection mid-way (a restart, a failover), nothing was
+committed and ``StorageUnavailable`` tells the callback not to answer 200: WeChat posts the message again,
+and that retry is the recovery.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from app import clock
 from app.db import unit_of_work
@@ -29,8 +33,19 @@ class _Duplicate(Exception):
     pass
 
 
+class StorageUnavailable(Exception):
+    """The database was unreachable or lost the connection: the message's effect is not committed."""
+
+
 def process(incoming: Incoming) -> Reply | None:
     """Handle ``incoming`` unless it was handled before; either way return the reply it got."""
+    try:
+        return _settle(incoming)
+    except (OperationalError, InterfaceError) as exc:
+        raise StorageUnavailable(type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__) from exc
+
+
+def _settle(incoming: Incoming) -> Reply | None:
     for _ in range(_ROUNDS):
         try:
             return _handle_first(incoming)

@@ -1,7 +1,8 @@
 """``/wechat/callback``: WeChat's URL check (GET) and its message push (POST).
 
 WeChat shows the resident "该公众号暂时无法提供服务" for anything but a timely 200, so once a request
-is verified every failure turns into a polite reply; only requests that fail verification get 4xx.
+is verified every failure turns into a polite reply; only requests that fail verification get 4xx, and
+a message the database could not store gets 503, so that WeChat's retry delivers it again.
 """
 
 from __future__ import annotations
@@ -93,7 +94,12 @@ def receive(
     except Exception:
         log.exception("wechat callback could not be opened (request %s)", request_id)
         return PlainTextResponse("bad request", status_code=400, headers={"X-Request-Id": request_id})
-    reply = _answer(incoming, request_id)
+    try:
+        reply = _answer(incoming, request_id)
+    except inbox.StorageUnavailable as exc:
+        # Not a 200: nothing was committed, and WeChat posts the message again only when it gets none.
+        log.warning("wechat callback not stored, asking WeChat to retry: %s (request %s)", exc, request_id)
+        return PlainTextResponse("try again", status_code=503, headers={"X-Request-Id": request_id, "Retry-After": "5"})
     try:
         if reply is None:
             content, media_type = NO_REPLY, "text/plain"
@@ -111,6 +117,8 @@ def receive(
 def _answer(incoming: Incoming, request_id: str) -> Reply | None:
     try:
         return inbox.process(incoming)
+    except inbox.StorageUnavailable:
+        raise
     except AppError as exc:
         log.info("wechat handler declined %s: %s (request %s)", incoming.kind, exc.code, request_id)
         return Reply(exc.message)
