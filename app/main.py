@@ -18,6 +18,7 @@ from app.notifications.router import router as notifications_router
 from app.observability import install as install_observability
 from app.regions.router import router as regions_router
 from app.web import install as install_pages
+from app.web.api_docs import install as install_api_docs
 from app.wechat.router import router as wechat_router
 
 log = logging.getLogger("bangban")
@@ -38,10 +39,12 @@ def create_app() -> FastAPI:
         title="帮办代办 Bangban API",
         version="1.0.0",
         description="垫江社会救助公众号帮办代办模块：委托、受理、办理、评价与归档。",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the app's own static files: app/web/api_docs.py
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     api_errors.install(app)
+    install_api_docs(app)
     for api_router in (regions_router, matters_router, helpers_router, entrustments_router, case_notifications_router,
                        notifications_router, rectifications_router):
         app.include_router(api_router)
