@@ -245,10 +245,11 @@ def test_an_hour_without_wechat_delays_the_messages_and_sends_each_once_afterwar
     db.commit()
     expected = db.scalar(select(func.count(OutboxMessage.id)))
     assert expected == 2 * len(cases)
+    worker = dispatcher(sandbox_server.base_url, worker_concurrency=1, wechat_timeout=1.0)
+    worker.client.tokens.get()  # the worker has been running: it holds an access token
     # The first message reaches WeChat but its answer never comes back (a timeout), then WeChat is gone.
     sandbox.add_fault(Fault(path="/cgi-bin/message/template/send", times=1, delay=3.0))
     sandbox.add_fault(Fault(path="*", times=1_000_000, status=503))
-    worker = dispatcher(sandbox_server.base_url, worker_concurrency=1, wechat_timeout=1.0)
 
     outage_ends = clock.now() + timedelta(hours=1)
     while clock.now() < outage_ends:
@@ -259,6 +260,9 @@ def test_an_hour_without_wechat_delays_the_messages_and_sends_each_once_afterwar
     db.commit()
 
     assert during == {OutboxStatus.FAILED_TEMPORARY}  # nobody gave up on them
+    deadline = time.monotonic() + 30  # WeChat finishes the slow request the worker stopped waiting for
+    while not sandbox.templates and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(sandbox.templates) == 1  # the one whose answer was lost on the way back
 
     sandbox.faults.clear()
