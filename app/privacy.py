@@ -126,8 +126,3 @@ def _lookup_hash_with(data_key: str, value: str) -> str:
 def lookup_hash(value: str) -> str:
     """Keyed hash so an encrypted value can still be found by equality."""
     return _lookup_hash_with(get_settings().data_key, value)
-
-
-def lookup_hashes(value: str) -> list[str]:
-    """The value's lookup hash under every configured key: during a rotation a row may still carry the old one."""
-    return [_lookup_hash_with(data_key, value) for data_key in keys()]
