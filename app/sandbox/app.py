@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from app.config import Settings, get_settings
 from app.sandbox.control import control_routes
+from app.sandbox.home import router as home_router
 from app.sandbox.middleware import SandboxMiddleware
 from app.sandbox.rules import SandboxError
 from app.sandbox.state import SandboxState
@@ -47,6 +48,7 @@ def create_sandbox_app(
     app.add_exception_handler(SandboxError, _render_error)
     app.include_router(_api_routes(state))
     app.include_router(control_routes(state))
+    app.include_router(home_router)
     return app
 
 

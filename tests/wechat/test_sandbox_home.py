@@ -1,0 +1,53 @@
+"""``/sandbox`` in the demo app answers a Chinese page saying what the sandbox is and where to look."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from app.config import get_settings
+from app.sandbox.app import create_sandbox_app
+from app.sandbox.state import SandboxState
+from tests.live import serve
+
+
+@pytest.fixture
+def demo(database_url: str) -> Iterator[httpx.Client]:
+    from app.main import create_app
+
+    assert get_settings().env == "demo"
+    with serve(create_app()) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+        yield http
+
+
+@pytest.mark.parametrize("address", ["/sandbox", "/sandbox/"])
+def test_the_sandbox_answers_a_chinese_page_saying_what_it_is(demo: httpx.Client, address: str) -> None:
+    page = demo.get(address, follow_redirects=True)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<title>微信接口沙箱</title>" in page.text
+    assert "代替微信的服务器" in page.text
+    assert "不连接互联网" in page.text
+
+
+def test_the_sandbox_page_links_what_it_received_and_the_api_docs(demo: httpx.Client) -> None:
+    page = demo.get("/sandbox/")
+    links = re.findall(r'<a href="([^"]+)">', page.text)
+    assert links == ["/sandbox/_sandbox/templates", "/sandbox/_sandbox/calls", "/sandbox/_sandbox/qrcodes",
+                     "/api/docs"]
+    for link in links[:3]:
+        answer = demo.get(link)
+        assert answer.status_code == 200, link
+        assert isinstance(answer.json(), list)
+    assert demo.get("/api/docs").status_code == 200
+
+
+def test_the_sandbox_alone_links_its_own_endpoints(database_url: str) -> None:
+    with serve(create_sandbox_app(SandboxState("wx_app", "secret"))) as base_url:
+        page = httpx.get(f"{base_url}/", timeout=10)
+    assert page.status_code == 200
+    assert re.findall(r'<a href="([^"]+)">', page.text) == [
+        "/_sandbox/templates", "/_sandbox/calls", "/_sandbox/qrcodes"]
