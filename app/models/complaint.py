@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, EncryptedText, UTCDateTime, str_enum, utcnow
@@ -18,6 +18,7 @@ class Complaint(Base):
     """投诉监督: goes to the township task force of the resident's village."""
 
     __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_township_id_created_at", "township_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)

@@ -38,7 +38,7 @@ class Evaluation(Base):
     comment: Mapped[str | None] = mapped_column(EncryptedText)
     source: Mapped[RatingSource] = mapped_column(str_enum(RatingSource, 16))
     recorded_by_helper_id: Mapped[int | None] = mapped_column(ForeignKey("helpers.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class RectificationStatus(enum.StrEnum):
