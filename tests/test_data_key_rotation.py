@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,3 +180,41 @@ def test_the_command_reads_the_new_key_from_a_named_variable_and_says_when_it_is
     monkeypatch.setenv("BANGBAN_NEW_DATA_KEY", NEW)
     assert main(["data", "rotate-key", "--new-key-env", "BANGBAN_NEW_DATA_KEY"]) == 0
     assert stored_key_ids(db) == {privacy.key_id(NEW)}
+
+
+def test_the_upgrade_encrypts_what_was_stored_in_plaintext_before_it_and_the_downgrade_reverses_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """On a database of its own (``database_url`` only sets the suite's environment)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    url = f"sqlite:///{tmp_path / 'before-0016.sqlite3'}"
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    config.attributes["configure_logging"] = False
+    config.attributes["database_url"] = url
+    command.upgrade(config, "0015")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO conversation_states (openid, flow, step, data, expires_at, updated_at) "
+            "VALUES ('o_before', 'entrust', 'confirm', :data, '2026-11-29 10:00:00', '2026-11-29 10:00:00')"),
+            {"data": '{"phone": "13900001111"}'})
+        connection.execute(text(
+            "INSERT INTO wechat_inbound (dedupe_key, openid, msg_type, status, reply, received_at) "
+            "VALUES ('msg:1', 'o_before', 'text', 'done', :reply, '2026-11-29 10:00:00')"),
+            {"reply": "请核对：电话 13900001111"})
+
+    command.upgrade(config, "0016")
+    with engine.connect() as connection:
+        state = connection.execute(text("SELECT data FROM conversation_states")).scalar_one()
+        reply = connection.execute(text("SELECT reply FROM wechat_inbound")).scalar_one()
+    assert PHONE not in state and PHONE not in reply
+    assert privacy.written_with(state) == privacy.written_with(reply) == privacy.current_key_id()
+    assert privacy.decrypt(state) == '{"phone": "13900001111"}' and PHONE in privacy.decrypt(reply)
+
+    command.downgrade(config, "0015")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT reply FROM wechat_inbound")).scalar_one() == "请核对：电话 13900001111"
+    engine.dispose()
