@@ -240,6 +240,13 @@ RULES: dict[str, Rule] = {
     "GET /console/exports/roster": Rule(STAFF),
     "GET /console/exports/board": Rule(STAFF),
     "GET /console/exports/archive": Rule(STAFF),
+    # Complaints to the townships of the member's area, answered by the task force or the county; the quarter's
+    # report submitted by the township's own task force, seen and downloaded within the area.
+    "GET /console/complaints": Rule(STAFF),
+    "POST /console/complaints/{complaint_id}/answer": STAFF_ACT,
+    "GET /console/reports": Rule(STAFF),
+    "POST /console/reports/submit": Rule(frozenset({"township_staff"}), others=HIDDEN),  # unknown to the county
+    "GET /console/reports/file": Rule(STAFF),
     "GET /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     "POST /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     # -- operations: probes for the orchestrator, metrics for Prometheus with their own token --
