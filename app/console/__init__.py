@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Response
 from starlette.responses import RedirectResponse
 
-from app.console import acts, pages, signin
+from app.console import acts, complaints, pages, reports, signin
 from app.console.routing import console_router
 from app.console.supervision_pages import router as supervision_router
 from app.errors import NotFound
@@ -20,6 +20,8 @@ router.include_router(signin.router)
 router.include_router(pages.router)
 router.include_router(acts.router)
 router.include_router(supervision_router)
+router.include_router(complaints.router)
+router.include_router(reports.router)
 
 
 def _last() -> APIRouter:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.auth.deps import SessionDep
-from app.console import case_list, figures
+from app.console import case_list, complaints, figures
 from app.console.case_file import case_file
 from app.console.deps import ConsoleUser, ConsoleUserDep
 from app.console.routing import console_router, render
@@ -150,6 +150,7 @@ DONE = {
     "allow-second-supplement": "已批准第二次补正告知，帮办员会收到通知。",
     "decide-extension": "延期审批已记下，帮办员会收到结果；批准的，委托人也会收到新的期限。",
     "close-rectification": "整改已关闭，回访和整改情况已记下，委托人会收到整改结果通知。",
+    "answer-complaint": "已答复投诉，投诉人会收到答复通知。",
 }
 
 
@@ -160,7 +161,8 @@ def case_page(request: Request, session: Session, user: ConsoleUser, case_no: st
     return render(request, "console/case.html", status=422 if errors else 200, title=f"办件 {found.case.number}",
                   nav="cases", file=found, case=found.case, texts=helper_texts, event_line=event_line,
                   rectification_labels=RECTIFICATION_LABELS, done=DONE.get(done or ""), open_act=open_act,
-                  values=values or {}, errors=errors or {})
+                  values=values or {}, errors=errors or {},
+                  complaints=complaints.rows(session, user, entrustment_id=found.case.id))
 
 
 @router.get("/cases/{case_no}")

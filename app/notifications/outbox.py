@@ -38,6 +38,7 @@ class Kind(enum.StrEnum):
     RESIDENT_EVALUATION_REMINDER = "resident_evaluation_reminder"
     RESIDENT_TERMINATED = "resident_terminated"
     RESIDENT_RECTIFICATION_CLOSED = "resident_rectification_closed"
+    RESIDENT_COMPLAINT_ANSWERED = "resident_complaint_answered"
     RESIDENT_DEADLINE_EXTENDED = "resident_deadline_extended"
     RESIDENT_HELPER_CHANGED = "resident_helper_changed"
     SECRETARY_TERMINATION_TO_CONFIRM = "secretary_termination_to_confirm"

@@ -36,6 +36,8 @@ _SAY: dict[str, tuple[str, ...]] = {
     "resident_terminated": ("按您的意思，{matter}已经停止办理了。", "材料已经交还给{handover_receiver}。"),
     "resident_rectification_closed": ("关于{matter}，您提的意见乡镇（街道）已经核实处理了。",
                                       "处理情况是：{resolution}。"),
+    "resident_complaint_answered": ("关于{matter}，您反映的问题{township}工作专班已经核实答复了。",
+                                    "答复是：{reply}。"),
     "resident_deadline_extended": ("{matter}情况比较复杂，乡镇（街道）同意延长办理时间。",
                                    "现在预计{due_on}前办好，办好了我马上告诉您。"),
     "resident_helper_changed": ("{matter}换了人办理，原来的帮办员不再负责了。", "现在由{holder}为您办理。",

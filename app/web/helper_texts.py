@@ -210,6 +210,7 @@ NOTICE_KINDS = {
     "resident_evaluation_reminder": "评价提醒",
     "resident_terminated": "终止通知",
     "resident_rectification_closed": "差评整改结果通知",
+    "resident_complaint_answered": "投诉答复通知",
     "secretary_escalation": "超期上报（村书记）",
     "township_escalation": "超期上报（乡镇专班）",
     "township_unrouted": "无人接单提醒",

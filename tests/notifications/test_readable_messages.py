@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import ROLE_KINDS, Actor, ActorKind
-from app.complaints.service import file_complaint
+from app.complaints.service import answer_complaint, file_complaint
 from app.demo import seed_demo
 from app.entrustments import service
 from app.entrustments.attachments import check_photo
@@ -280,8 +280,12 @@ def _complained_and_reassignment_asked(db: Session, village: Region) -> None:
     resident_row = create_resident(db, village, "吴秀兰")
     resident = resident_actor(resident_row)
     case_id = _submit(db, resident, village, "yiliao-zhengwu")
-    file_complaint(db, resident, text="交了材料一个星期了，帮办员一直没有回电话", name="吴秀兰", phone="13800138000",
-                   entrustment_id=case_id)
+    complaint = file_complaint(db, resident, text="交了材料一个星期了，帮办员一直没有回电话", name="吴秀兰",
+                               phone="13800138000", entrustment_id=case_id)
+    task_force = Actor(kinds=ROLE_KINDS[Role.TOWNSHIP_STAFF], name="陈专班", role=Role.TOWNSHIP_STAFF,
+                       area_id=village.parent_id)
+    answer_complaint(db, task_force, complaint.id,
+                     "已核实，帮办员生病住院；已改由本村另一位帮办员两个工作日内上门取材料")
     file_complaint(db, resident, text="村里的服务站经常没人", name="吴秀兰", phone="13800138000",
                    village_code=village.code)
     secretary = db.scalar(select(Helper).where(Helper.village_id == village.id, Helper.is_secretary.is_(True)))
