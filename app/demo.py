@@ -52,6 +52,7 @@ from app.models import (
     StaffMember,
 )
 from app.regions.tree import load_region_tree
+from app.staff.service import add_member, set_password
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = ["芳", "强", "敏", "静", "军", "丽", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞", "平", "刚", "琴", "英"]
@@ -214,6 +215,35 @@ def _actor_for(action: Action, helper: Helper | None, resident: Actor, staff: Ac
                  via=Via.CLI)
 
 
+# Console sign-in for trying /console/ in the demo (README, 演示): these names with DEMO_CONSOLE_PASSWORD.
+DEMO_CONSOLE_PASSWORD = "demo-console-2026"
+DEMO_CONSOLE_STAFF = (
+    ("县民政局管理员", Role.COUNTY_ADMIN, "demo-console-county-admin"),
+    ("{township}专班", Role.TOWNSHIP_STAFF, "demo-console-township-staff"),  # the first township: 桂溪街道专班
+    ("县纪委监委监督员", Role.OVERSIGHT, "demo-console-oversight"),
+)
+
+
+def _console_staff(session: Session) -> int:
+    """The console's demo members, each with the demo password; one already there is left as it is."""
+    county = session.scalar(select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code))
+    township = session.scalar(select(Region).where(Region.level == RegionLevel.TOWNSHIP).order_by(Region.code))
+    if county is None or township is None:
+        return 0
+    seeder = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="演示数据", role=Role.COUNTY_ADMIN, via=Via.CLI)
+    created = 0
+    for name, role, openid in DEMO_CONSOLE_STAFF:
+        if session.scalar(select(StaffMember.id).where(StaffMember.openid == openid)) is not None:
+            continue
+        area = township if role is Role.TOWNSHIP_STAFF else county
+        member = add_member(session, name=name.format(township=township.name), area_code=area.code, role=role,
+                            openid=openid, title="演示账号")
+        set_password(session, member, DEMO_CONSOLE_PASSWORD, actor=seeder)
+        created += 1
+    session.flush()
+    return created
+
+
 def seed_demo(session: Session) -> str:
     if get_settings().env != "demo":
         raise ConfigError("bangban seed demo 只能在演示模式（BANGBAN_ENV=demo）下运行："
@@ -224,6 +254,7 @@ def seed_demo(session: Session) -> str:
     catalog = sync_catalog(session)
     helpers = _roster(session)
     staff = _task_forces(session)
+    console = _console_staff(session)
     _api_keys(session)
     # The demo's cases were submitted a few days ago so their clocks show something.
     clock.move(-timedelta(days=3))
@@ -232,7 +263,8 @@ def seed_demo(session: Session) -> str:
     finally:
         clock.move(timedelta(days=3))
     return (f"演示数据已就绪：新增区域 {regions} 个，事项目录 {catalog.version}（新增 {catalog.added}），"
-            f"新增帮办员和书记 {helpers} 名、专班成员 {staff} 名，新增办件 {cases} 件。")
+            f"新增帮办员和书记 {helpers} 名、专班成员 {staff} 名，新增办件 {cases} 件，"
+            f"新增工作台演示账号 {console} 个（密码见 README 演示一节）。")
 
 
 def demo_leftovers(session: Session) -> tuple[list[str], int]:
