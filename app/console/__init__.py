@@ -10,16 +10,19 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Response
 from starlette.responses import RedirectResponse
 
-from app.console import acts, complaints, pages, reports, signin
+from app.console import acts, audit_pages, complaints, exports, oversight, pages, reports, signin
 from app.console.routing import console_router
 from app.console.supervision_pages import router as supervision_router
 from app.errors import NotFound
 
 router = console_router("/console")
+router.dependencies.append(oversight.AUDITED)  # before the pages: it applies to those included after it
 router.include_router(signin.router)
 router.include_router(pages.router)
 router.include_router(acts.router)
 router.include_router(supervision_router)
+router.include_router(audit_pages.router)
+router.include_router(exports.router)
 router.include_router(complaints.router)
 router.include_router(reports.router)
 
