@@ -41,9 +41,10 @@ from tests.web.support import HELPER, OTHER_HELPER, RESIDENT, SECRETARY, Site, W
 GUIBEI = "500231001001"
 
 
-def cases_in_every_state(db: Session, world: World) -> dict[str, int]:
+def cases_in_every_state(db: Session, world: World, limits: Callable[..., None]) -> dict[str, int]:
     """李秀英's cases in each state a page shows differently, a call task, a home visit, a complaint, and
     a case in another village."""
+    limits(entrustments_per_hour=20, entrustments_per_day=20)  # one resident entrusts them all at once
     matter = db.scalar(select(Matter).where(Matter.code == "linshi-zhengwu"))
     assert matter is not None
     resident = create_resident(db, world.tree["guibei"], "李秀英", openid=RESIDENT)
@@ -178,8 +179,8 @@ STAFF_PAGES: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize("viewport", [PHONE, NARROW_PHONE], ids=["375px", "320px"])
 def test_resident_pages_follow_the_age_friendly_rules(browser: Browser, site: Site, world: World, db: Session,
-                                                      viewport: dict[str, int]) -> None:
-    ids = cases_in_every_state(db, world)
+                                                      viewport: dict[str, int], limits: Callable[..., None]) -> None:
+    ids = cases_in_every_state(db, world, limits)
     page = signed_in_page(browser, site.url, site.sandbox_url, RESIDENT, viewport=viewport)
     problems: dict[str, list[str]] = {}
     for name, path, step in RESIDENT_PAGES:
@@ -196,8 +197,9 @@ def test_resident_pages_follow_the_age_friendly_rules(browser: Browser, site: Si
 
 @pytest.mark.parametrize("viewport", [PHONE, NARROW_PHONE], ids=["375px", "320px"])
 def test_helper_and_secretary_pages_follow_the_rules_with_44px_targets(
-        browser: Browser, site: Site, world: World, db: Session, viewport: dict[str, int]) -> None:
-    ids = cases_in_every_state(db, world)
+        browser: Browser, site: Site, world: World, db: Session, viewport: dict[str, int],
+        limits: Callable[..., None]) -> None:
+    ids = cases_in_every_state(db, world, limits)
     problems: dict[str, list[str]] = {}
     for who in (HELPER, OTHER_HELPER, SECRETARY):
         page = signed_in_page(browser, site.url, site.sandbox_url, who, viewport=viewport)
