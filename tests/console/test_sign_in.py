@@ -22,7 +22,7 @@ def test_a_township_member_signs_in_and_sees_their_name_area_and_the_menu(consol
     assert "陈专班" in header.inner_text()
     assert "桂溪街道" in header.inner_text()
     menu = [a.inner_text() for a in page.locator(".console-nav a").all()]
-    assert menu == ["概览", "案件", "投诉", "季度报表", "导出"]
+    assert menu == ["概览", "案件", "周查", "投诉", "季度报表", "导出"]
     assert header.locator("button", has_text="全部设备退出").is_visible()
     # Nothing sticks out sideways at either width.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
