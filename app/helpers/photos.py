@@ -140,7 +140,13 @@ def read_zip(path: Path) -> tuple[list[RosterPhoto], list[str]]:
             if content_type is None:
                 problems.append(f"照片「{file_name}」：{refusal}")
                 continue
-            photos.append(RosterPhoto(file_name, parts[0], parts[1], parts[2], data, content_type))
+            try:
+                # The notice board shows this picture to anyone: redrawn, it keeps no location or camera data.
+                cleaned = media.clean_image(data, content_type)
+            except media.ImageRefused:
+                problems.append(f"照片「{file_name}」：图片已损坏，打不开")
+                continue
+            photos.append(RosterPhoto(file_name, parts[0], parts[1], parts[2], cleaned.data, content_type))
     return photos, problems
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import struct
 import zipfile
 from pathlib import Path
 
 from app.helpers.roster import write_roster
+from tests.images import picture
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -27,15 +27,17 @@ def sheet(tmp_path: Path, *rows: tuple[str, ...], name: str = "附件3.xlsx") ->
     return path
 
 
-def png(width: int = 295, height: int = 413) -> bytes:
-    header = struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
-    return b"\x89PNG\r\n\x1a\n" + header + b"\x00" * 40
+def _picture(kind: str, width: int, height: int, *, gps: bool = False) -> bytes:
+    return picture(kind, width=width, height=height, colour=(90, 120, 200), gps=gps)
 
 
-def jpeg(width: int = 295, height: int = 413) -> bytes:
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof + b"\xff\xd9"
+def png(width: int = 295, height: int = 413, *, gps: bool = False) -> bytes:
+    return _picture("PNG", width, height, gps=gps)
+
+
+def jpeg(width: int = 295, height: int = 413, *, gps: bool = False) -> bytes:
+    """A real 1-inch photo: roster photos are decoded and redrawn when they come in."""
+    return _picture("JPEG", width, height, gps=gps)
 
 
 def photo_zip(tmp_path: Path, files: dict[str, bytes], name: str = "照片.zip") -> Path:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import media
 from app.cli import main
 from app.config import get_settings
 from app.helpers.photos import dimensions
@@ -18,6 +21,7 @@ from app.regions.sheets import SheetRejected
 from app.roster_cli import CLI_ACTOR
 from tests.factories import create_tree
 from tests.helpers.roster_files import LIU, WANG, jpeg, photo_zip, png, sheet
+from tests.images import GPS_IFD, MAKE
 
 ROWS = (("桂溪街道", "桂北社区", "王芳", WANG, "13800001111", "网格员", ""),
         ("桂溪街道", "明月社区", "刘梅", LIU, "13800001112", "社区工作者", ""))
@@ -37,8 +41,31 @@ def test_photos_are_matched_to_their_rows_and_stored_under_the_media_directory(d
     wang = db.scalar(select(Helper).where(Helper.name == "王芳"))
     assert wang is not None and wang.photo_path is not None
     stored = Path(get_settings().media_dir).resolve() / wang.photo_path
-    assert stored.read_bytes() == jpeg() and stored.suffix == ".jpg"
+    assert stored.read_bytes() == media.clean_image(jpeg(), "image/jpeg").data and stored.suffix == ".jpg"
     assert stored.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_photo_keeps_no_location_or_camera_data(db: Session, tmp_path: Path) -> None:
+    """The notice board shows the roster photo to anyone who passes: what the phone recorded stays out."""
+    create_tree(db)
+    sent = jpeg(gps=True)
+    assert Image.open(io.BytesIO(sent)).getexif().get_ifd(GPS_IFD)  # the test's photo does carry it
+    photos = photo_zip(tmp_path, {"桂溪街道-桂北社区-王芳.jpg": sent})
+    import_roster(db, CLI_ACTOR, sheet(tmp_path, *ROWS), photos=photos)
+    wang = db.scalar(select(Helper).where(Helper.name == "王芳"))
+    assert wang is not None and wang.photo_path is not None
+    stored = Image.open(Path(get_settings().media_dir).resolve() / wang.photo_path)
+    assert stored.size == (295, 413)
+    assert not stored.getexif() and MAKE not in stored.getexif()
+
+
+def test_a_photo_that_does_not_open_is_named(db: Session, tmp_path: Path) -> None:
+    create_tree(db)
+    broken = jpeg()[:200]  # the header promises a picture the file does not hold
+    with pytest.raises(SheetRejected) as refused:
+        import_roster(db, CLI_ACTOR, sheet(tmp_path, *ROWS),
+                      photos=photo_zip(tmp_path, {"桂溪街道-桂北社区-王芳.jpg": broken}))
+    assert refused.value.problems == ["照片「桂溪街道-桂北社区-王芳.jpg」：图片已损坏，打不开"]
 
 
 def test_every_unmatched_or_unusable_photo_is_named_and_nothing_is_imported(db: Session, tmp_path: Path) -> None:
