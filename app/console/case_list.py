@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from app import audit
 from app.auth.actor import Actor
-from app.auth.scope import entrustment_scope, region_scope
+from app.auth.scope import entrustment_scope, entrustments_within, region_scope
 from app.console.figures import overdue
 from app.entrustments import service
 from app.entrustments.workflow import OPEN
@@ -162,7 +162,7 @@ def conditions(session: Session, actor: Actor, filters: Filters, today: date) ->
     clauses: list[ColumnElement[bool]] = [entrustment_scope(session, actor)]
     if filters.area is not None:
         region = _region(session, actor, filters.area)
-        clauses.append(Entrustment.village_id.in_(select(Region.id).where(Region.path.startswith(region.path))))
+        clauses.append(entrustments_within(region.path))
     if filters.status == OPEN_STATUSES:
         clauses.append(Entrustment.status.in_(OPEN))
     elif filters.status is not None:

@@ -54,11 +54,12 @@ FOOTER_CHARS = 32
 # -- what the form offers -------------------------------------------------------------------------------------
 
 def areas(session: Session, user: ConsoleUser) -> Sequence[Region]:
-    """The townships and villages of the member's area, each township before its villages."""
+    """The townships and villages of the member's area, each township before its villages (a village's
+    code is its township's followed by three digits, so the codes' order is the tree's)."""
     return session.scalars(
         select(Region).where(region_scope(session, user.actor), Region.merged_into_id.is_(None),
                              Region.level.in_((RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)))
-        .order_by(Region.path, Region.code)).all()
+        .order_by(Region.code)).all()
 
 
 def quarters(today: date, count: int = QUARTERS_OFFERED) -> list[tuple[str, str]]:
