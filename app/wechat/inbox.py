@@ -53,7 +53,7 @@ def _settle(incoming: Incoming) -> Reply | None:
             first = _committed(incoming.dedupe_key)
             if first is not None:
                 return Reply(first.reply) if first.reply is not None else None
-    raise RuntimeError(f"could not settle inbound message {incoming.dedupe_key}")
+    raise RuntimeError(f"could not settle inbound message {incoming.log_ref}")
 
 
 def _handle_first(incoming: Incoming) -> Reply | None:

@@ -29,6 +29,14 @@ class Incoming:
     kind: str
     dedupe_key: str
 
+    @property
+    def log_ref(self) -> str:
+        """What a log line may say of the message: a message's MsgId, or a digest of an event's key,
+        which holds the sender's openid."""
+        if self.dedupe_key.startswith("msg:"):
+            return self.dedupe_key
+        return "key:" + hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:16]
+
 
 def parse_fields(text: str) -> dict[str, Any]:
     """The children of the ``<xml>`` root as a dict; anything else is refused."""

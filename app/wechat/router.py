@@ -124,6 +124,6 @@ def _answer(incoming: Incoming, request_id: str) -> Reply | None:
         return Reply(exc.message)
     except Exception:
         log.exception(
-            "wechat handler failed on %s %s (request %s)", incoming.kind, incoming.dedupe_key, request_id
+            "wechat handler failed on %s %s (request %s)", incoming.kind, incoming.log_ref, request_id
         )
         return Reply(texts.BUSY)

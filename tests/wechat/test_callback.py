@@ -364,6 +364,21 @@ def test_a_failing_handler_gets_a_polite_reply_and_leaves_nothing_behind(
         assert session.scalars(select(ConversationState)).all() == []
 
 
+def test_a_failing_event_handler_logs_no_openid(
+    callback: TestClient, replies_to: Register, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An event's retry key holds the sender's openid; the failure's log line names a digest of it."""
+    replies_to("event:click", lambda session, message: 1 / 0)
+    url, body = WeChat().plain(event_xml("CLICK", "<EventKey><![CDATA[progress]]></EventKey>"))
+
+    with caplog.at_level(logging.ERROR, logger="bangban.wechat"):
+        assert reply_fields(callback.post(url, content=body).text)["Content"] == texts.BUSY
+
+    failures = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()]
+    assert failures and all(OPENID not in line for line in failures)
+    assert all("key:" in line for line in failures)
+
+
 def test_after_a_failure_the_retry_is_handled_afresh(callback: TestClient, replies_to: Register) -> None:
     calls: list[str] = []
 
