@@ -29,6 +29,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "找不到办件，或无权查看"},
     409: {"description": "当前状态不允许此操作，或办件已被他人更新"},
     422: {"description": "输入有误，message 指明字段"},
+    429: {"description": "委托或照片超过限额（README「限额」），Retry-After 说明几秒后再试；已受理的不受影响"},
 }
 
 
