@@ -30,7 +30,8 @@ _PRODUCTION_SECRETS = (
     ("wechat_token", 3, 3, "公众号消息校验 Token", "the callback Token"),
 )
 # Keys that must differ from one another: one leaked value must not open the others.
-_DISTINCT_SECRETS = ("secret_key", "data_key", "wechat_app_secret", "wechat_aes_key", "metrics_token")
+_DISTINCT_SECRETS = ("secret_key", "data_key", "data_key_previous", "wechat_app_secret", "wechat_aes_key",
+                     "metrics_token")
 # Words that mark a value copied from an example or a tutorial, whatever its case and punctuation.
 _PLACEHOLDER_WORDS = ("changeme", "changethis", "placeholder", "yoursecret", "password", "example", "demo")
 

@@ -261,7 +261,7 @@ def test_a_demo_command_refuses_a_shared_database_or_real_wechat(
 def test_env_example_is_a_production_template_that_does_not_start_as_it_is() -> None:
     values = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
+        if line.startswith("BANGBAN_"):  # the rest (POSTGRES_PASSWORD, ...) is compose.yaml's
             name, _, value = line.partition("=")
             values[name.removeprefix("BANGBAN_").lower()] = value
     assert values["env"] == "production" and values["wechat_encrypt_mode"] == "safe"
@@ -292,6 +292,7 @@ ENTRY_POINTS = {
 @pytest.mark.parametrize(("entry", "settings", "expected"), [
     ("bangban", {"secret_key": "a" * 40}, "BANGBAN_SECRET_KEY"),
     ("uvicorn", {"data_key": GOOD["secret_key"]}, "BANGBAN_DATA_KEY 与 BANGBAN_SECRET_KEY 相同"),
+    ("bangban", {"data_key_previous": GOOD["data_key"]}, "BANGBAN_DATA_KEY_PREVIOUS 与 BANGBAN_DATA_KEY 相同"),
     ("alembic", {"wechat_app_secret": "change-me"}, "BANGBAN_WECHAT_APP_SECRET"),
     ("uvicorn", {"wechat_encrypt_mode": "plaintext"}, "BANGBAN_WECHAT_ALLOW_UNSAFE_MODE=1"),
     ("alembic", {"env": "prod"}, "BANGBAN_ENV 的值无效"),
