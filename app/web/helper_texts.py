@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from app.entrustments.workflow import Action, EventKind
+from app.entrustments.workflow import ACTION_LABELS, Action, EventKind
 from app.helpers.workbench import Clock
 from app.models import Channel, Entrustment, EntrustmentEvent, OutboxMessage, OutboxStatus, VisitReason
 from app.web.forms import PHOTO_LIMITS as PHOTO_LIMITS
@@ -181,7 +181,24 @@ def event_line(event: EntrustmentEvent) -> str:
         return "归档"
     if kind is EventKind.DEADLINE_RECOMPUTED:
         return _recomputed_line(details)
-    return kind
+    if kind is EventKind.RECTIFICATION_CLOSED:
+        outcome = RECTIFICATION_OUTCOMES.get(str(details.get("outcome")), "")
+        return (f"{who}关闭差评整改（{outcome}）：回访 {details.get('callback_note', '')}；"
+                f"整改 {details.get('resolution', '')}")
+    if kind is EventKind.MOVED:
+        return f"办件转交：{details.get('reason', '')}"
+    if kind is EventKind.REQUEST_EXTENSION:
+        return f"{who}申请延期 {details.get('days', '')} 个工作日：{details.get('reason', '')}"
+    if kind is EventKind.DECIDE_EXTENSION:
+        verdict = f"同意延期 {details.get('days', '')} 个工作日" if details.get("approved") else "不同意延期"
+        note = f"：{details['note']}" if details.get("note") else ""
+        return f"{who}{verdict}{note}"
+    # The rest are acts by their name (再次告知、延期、终止确认……), with the reason or note given.
+    extra = details.get("reason") or details.get("note") or ""
+    return f"{who}{ACTION_LABELS[Action(kind.value)]}" + (f"：{extra}" if extra else "")
+
+
+RECTIFICATION_OUTCOMES = {"open": "整改中", "late": "整改超期", "resolved": "已整改", "unfounded": "核实与服务无关"}
 
 
 def _recomputed_line(details: dict[str, Any]) -> str:
