@@ -10,6 +10,9 @@
   bytes in its SHA256SUMS. A terminated case has no bundle: the photos of its materials go (they were handed
   back, and copies of ID cards and household books are the most sensitive files we hold); the photos that
   prove the resident's authorisation, their signed statement and the hand-over stay with the case.
+- Console sessions (``console_sessions``: who signed in, from which address) go once they can no longer be
+  used: signed out, idle past ``BANGBAN_CONSOLE_IDLE_MINUTES`` or older than ``BANGBAN_CONSOLE_SESSION_HOURS``.
+  The audit log keeps every sign-in and sign-out.
 - Files of interrupted uploads: a file is written in its row's transaction, so one the process died with
   has no row. Files of the media directory's known layout (case photos, roster photos, archive bundles)
   that no row names, older than ``BANGBAN_UPLOAD_ORPHAN_HOURS``, are deleted. Anything else there is not
@@ -46,6 +49,7 @@ from app.models import (
     Helper,
     InboundMessage,
 )
+from app.models.staff import ConsoleSession
 from app.notifications.sweeps import Sweep, SweepReport
 
 # What a terminated case keeps: the evidence the plan asks for when a case stops.
@@ -73,6 +77,16 @@ def prune_dialogue_states(session: Session, today: date, report: SweepReport) ->
     kept = timedelta(hours=get_settings().retain_dialogue_state_hours)
     report.pruned += _rows(session.execute(delete(ConversationState)
                                            .where(ConversationState.expires_at < clock.now() - kept)))
+
+
+def prune_console_sessions(session: Session, today: date, report: SweepReport) -> None:
+    settings = get_settings()
+    now = clock.now()
+    report.pruned += _rows(session.execute(delete(ConsoleSession).where(or_(
+        ConsoleSession.revoked_at.is_not(None),
+        ConsoleSession.last_seen_at < now - timedelta(minutes=settings.console_idle_minutes),
+        ConsoleSession.created_at < now - timedelta(hours=settings.console_session_hours),
+    ))))
 
 
 # -- photos of closed cases ---------------------------------------------------------------------------
@@ -226,5 +240,6 @@ def hourly(sweep: Sweep) -> Sweep:
     return run
 
 
-SWEEPS: tuple[Sweep, ...] = (prune_inbound, prune_dialogue_states, hourly(remove_closed_case_photos),
+SWEEPS: tuple[Sweep, ...] = (prune_inbound, prune_dialogue_states, prune_console_sessions,
+                             hourly(remove_closed_case_photos),
                              hourly(remove_orphan_uploads))

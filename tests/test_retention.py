@@ -35,13 +35,16 @@ from app.models import (
     Matter,
     Region,
 )
+from app.models.staff import ConsoleSession
 from app.notifications.sweeps import SweepReport
 from app.retention import (
+    prune_console_sessions,
     prune_dialogue_states,
     prune_inbound,
     remove_closed_case_photos,
     remove_orphan_uploads,
 )
+from app.staff.service import add_member
 from app.worker import run_sweeps
 from tests.factories import create_helper, create_matter, create_resident, create_tree, helper_actor, submit_as_resident
 
@@ -99,6 +102,27 @@ def test_an_expired_dialogue_is_kept_only_the_configured_hours(db: Session, sett
     assert sweep(db, prune_dialogue_states) == 1
 
     assert db.scalars(select(ConversationState.openid)).all() == ["o_resident_2"]
+
+
+def test_console_sessions_go_once_they_can_no_longer_be_used(db: Session, settings: Settings) -> None:
+    settings(console_idle_minutes=30, console_session_hours=12)
+    tree = create_tree(db)
+    member = add_member(db, name="桂溪街道专班", area_code=tree["guixi"].code, role="township_staff")
+    db.flush()
+    now = clock.now()
+    rows = {
+        "in-use": dict(created_at=now - timedelta(hours=2), last_seen_at=now - timedelta(minutes=5)),
+        "signed-out": dict(created_at=now - timedelta(hours=1), last_seen_at=now, revoked_at=now),
+        "idle": dict(created_at=now - timedelta(hours=1), last_seen_at=now - timedelta(minutes=31)),
+        "too-old": dict(created_at=now - timedelta(hours=13), last_seen_at=now - timedelta(minutes=1)),
+    }
+    for token, times in rows.items():
+        db.add(ConsoleSession(id=token, staff_id=member.id, csrf="c" * 32, via="password", **times))
+    db.flush()
+
+    assert sweep(db, prune_console_sessions) == 3
+
+    assert db.scalars(select(ConsoleSession.id)).all() == ["in-use"]
 
 
 # -- photos of closed cases --------------------------------------------------------------------------
