@@ -51,6 +51,14 @@ def mask_phone(value: str | None) -> str:
     return value[:-4] + "****" if len(value) > 4 else "****"
 
 
+def mask_id_number(value: str | None) -> str:
+    """The first six characters (the place of registration) and the last four: enough for an auditor to tell two
+    people apart, never the birth date."""
+    if not value:
+        return ""
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}" if len(value) > 10 else "*" * len(value)
+
+
 # -- encryption at rest -----------------------------------------------------------------------------
 #
 # A value is ``<key id>.<Fernet token>``. The key id (8 hex characters derived from the key, which it does

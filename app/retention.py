@@ -103,7 +103,7 @@ def _loose(session: Session, case_id: int, kinds: Iterable[AttachmentKind] | Non
              .order_by(Attachment.id))
     if kinds is not None:
         query = query.where(Attachment.kind.in_(list(kinds)))
-    return [LoosePhoto(row, attachments._path_for(row.storage_key)) for row in session.scalars(query)]
+    return [LoosePhoto(row, attachments.path_for(row.storage_key)) for row in session.scalars(query)]
 
 
 def _bundled_sums(kept: CaseArchive, number: str) -> set[str] | None:

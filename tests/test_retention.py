@@ -161,7 +161,7 @@ def close(db: Session, case: Entrustment, status: EntrustmentStatus, days_ago: i
 
 def keep_bundle(db: Session, case: Entrustment, photos: list[Attachment]) -> CaseArchive:
     """The archive bundle as ``app.entrustments.archive`` keeps it: the photos and their SHA256SUMS."""
-    files = [(f"photos/{n:02d}.jpg", attachments._path_for(p.storage_key).read_bytes()) for n, p in enumerate(photos)]
+    files = [(f"photos/{n:02d}.jpg", attachments.path_for(p.storage_key).read_bytes()) for n, p in enumerate(photos)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
         for name, data in [*files, (archive.SUMS, archive.sums(files))]:
@@ -179,7 +179,7 @@ def keep_bundle(db: Session, case: Entrustment, photos: list[Attachment]) -> Cas
 
 
 def on_disk(photo: Attachment) -> bool:
-    return attachments._path_for(photo.storage_key).is_file()
+    return attachments.path_for(photo.storage_key).is_file()
 
 
 def test_an_archived_case_loses_its_loose_photos_once_its_bundle_holds_them_and_the_days_have_passed(
@@ -271,7 +271,7 @@ def test_files_no_row_names_go_after_the_configured_hours_and_nothing_else_is_to
 ) -> None:
     settings(upload_orphan_hours=6)
     case, (named,) = case_with_photos(db, world, AttachmentKind.MATERIAL)
-    named_path = attachments._path_for(named.storage_key)
+    named_path = attachments.path_for(named.storage_key)
     os.utime(named_path, (0, 0))
     key = secrets.token_hex(16)
     interrupted = file_at(f"{key[:2]}/{key}", hours_old=7)

@@ -22,19 +22,19 @@ from markupsafe import Markup
 
 from app import audit
 from app.auth.deps import SessionDep
-from app.privacy import mask_phone
+from app.privacy import mask_id_number, mask_phone
 from app.web.pages import templates
 
 # A mobile number or an ID number standing on its own (not inside a longer run of letters and digits, such as a
 # form token or a link).
 _MOBILE = re.compile(r"(?<![0-9A-Za-z_-])1[3-9]\d{9}(?![0-9A-Za-z_-])")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z_-])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z_-])")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z_-])\d{17}[\dXx](?![0-9A-Za-z_-])")
 PAGE = "console_page"
 
 
 def mask_text(text: str) -> str:
     """Mobile numbers as 138****8000, ID numbers keeping their region and their last four characters."""
-    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
     return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
 
 

@@ -47,7 +47,7 @@ _FILE_MODE = 0o644 << 16
 def _photos(session: Session, case: Entrustment) -> list[tuple[BundledPhoto, bytes | None]]:
     found: list[tuple[BundledPhoto, bytes | None]] = []
     for n, attachment in enumerate(attachments.for_case(session, case), 1):
-        path = attachments._path_for(attachment.storage_key)
+        path = attachments.path_for(attachment.storage_key)
         if not path.is_file():
             found.append((BundledPhoto(attachment, None, None), None))
             continue

@@ -28,7 +28,7 @@ from app.models import (
     Region,
 )
 from app.pdf_fonts import FAMILY, add_cjk_fonts
-from app.privacy import mask_phone
+from app.privacy import mask_id_number, mask_phone
 
 MARGIN = 15.0
 TIMELINE_WIDTHS = (28, 26, 34, 92)
@@ -102,7 +102,7 @@ def _parties(pdf: _Sheet, file: CaseFile) -> None:
     case = file.case
     where = f"{file.township.name if file.township else ''}{case.village.name}"
     pairs = [("委托人", case.resident_name), ("联系电话", mask_phone(case.contact_phone) or t.NOT_RECORDED),
-             ("身份证号码", t.mask_id_number(case.resident.id_number) or t.NOT_RECORDED), ("所在村（社区）", where)]
+             ("身份证号码", mask_id_number(case.resident.id_number) or t.NOT_RECORDED), ("所在村（社区）", where)]
     if case.beneficiary_name:
         pairs.append(("为谁办理", f"{case.beneficiary_name}（委托人的{case.beneficiary_relation or ''}）"))
     helper = case.helper

@@ -81,14 +81,6 @@ _VALUES: dict[str, dict[str, str]] = {
 }
 
 
-def mask_id_number(value: str | None) -> str:
-    """The first six characters (the place of registration) and the last four: enough for an auditor to tell two
-    people apart, never the birth date."""
-    if not value:
-        return ""
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}" if len(value) > 10 else "*" * len(value)
-
-
 def moment(value: datetime | None) -> str:
     return f"{value.astimezone(clock.CHINA):%Y-%m-%d %H:%M}" if value else NOT_RECORDED
 

@@ -73,7 +73,8 @@ def check_count(count: int, field: str = "photos") -> None:
         raise InvalidInput(field, f"一次最多上传 {MAX_PHOTOS_AT_ONCE} 张照片，请分几次上传。")
 
 
-def _path_for(key: str) -> Path:
+def path_for(key: str) -> Path:
+    """Where the photo file of ``key`` lives in the media directory (the archive and retention read it)."""
     if not _KEY.match(key):
         raise NotFound("找不到这张照片。")
     return media.root() / key[:2] / key
@@ -87,7 +88,7 @@ def store(session: Session, case: Entrustment, photo: Photo, *, kind: Attachment
                             created_at=clock.now())
     session.add(attachment)
     session.flush()
-    media.write(session, _path_for(key), photo.data)
+    media.write(session, path_for(key), photo.data)
     return attachment
 
 
@@ -104,7 +105,7 @@ def open_for(session: Session, actor: Actor, attachment_id: int) -> tuple[Attach
         raise NotFound("找不到这张照片。")
     if repository.get(session, attachment.entrustment_id, entrustment_scope(session, actor)) is None:
         raise NotFound("找不到这张照片。", object_type="attachment", object_id=attachment_id)
-    path = _path_for(attachment.storage_key)
+    path = path_for(attachment.storage_key)
     if not path.is_file():
         raise NotFound("这张照片的文件已不在了，请联系帮办员重新拍照。")
     return attachment, path
