@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import clock, media
 from app.config import get_settings
 from app.entrustments import archive, attachments
+from app.errors import NotFound
 from app.models import (
     Attachment,
     AttachmentKind,
@@ -198,6 +199,8 @@ def test_an_archived_case_loses_its_loose_photos_once_its_bundle_holds_them_and_
 
     assert not any(on_disk(photo) for photo in photos)
     assert all(photo.file_removed_at is not None for photo in photos)  # the rows stay, marked
+    with pytest.raises(NotFound, match="归档包"):  # the helper is told where the photo is now
+        attachments.open_for(db, helper_actor(world.helper), photos[0].id)
     assert archive.read(kept, case.number or "")  # the bundle is untouched
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "case_photos_removed"))
     assert entry is not None and entry.entrustment_id == case.id
@@ -243,6 +246,8 @@ def test_a_terminated_case_loses_its_material_photos_but_keeps_the_evidence(
     assert sweep(db, remove_closed_case_photos) == 1
 
     assert [on_disk(photo) for photo in photos] == [False, True, True, True]
+    with pytest.raises(NotFound, match="材料已交还委托人"):
+        attachments.open_for(db, helper_actor(world.helper), photos[0].id)
 
 
 def test_with_zero_days_closed_cases_keep_their_photos(db: Session, settings: Settings, world: World) -> None:

@@ -22,7 +22,7 @@ from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope
 from app.entrustments import repository
 from app.errors import InvalidInput, NotFound
-from app.models import Attachment, AttachmentKind, Entrustment
+from app.models import Attachment, AttachmentKind, Entrustment, EntrustmentStatus
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS_AT_ONCE = 6
@@ -103,10 +103,21 @@ def open_for(session: Session, actor: Actor, attachment_id: int) -> tuple[Attach
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("找不到这张照片。")
-    if repository.get(session, attachment.entrustment_id, entrustment_scope(session, actor)) is None:
+    case = repository.get(session, attachment.entrustment_id, entrustment_scope(session, actor))
+    if case is None:
         raise NotFound("找不到这张照片。", object_type="attachment", object_id=attachment_id)
     path = path_for(attachment.storage_key)
     if not path.is_file():
-        raise NotFound("这张照片的文件已不在了，请联系帮办员重新拍照。")
+        raise NotFound(_gone(case, attachment))
     return attachment, path
+
+
+def _gone(case: Entrustment, attachment: Attachment) -> str:
+    """Why a photo's file is not there: removed by the retention rules (README, 个人信息), or lost."""
+    if attachment.file_removed_at is None:
+        return "这张照片的文件已不在了，请联系帮办员重新拍照。"
+    if case.status is EntrustmentStatus.ARCHIVED:
+        return ("办件归档后，这张照片按保存期限只留在本件的归档包里；需要查看时，请乡镇（街道）帮办代办工作专班"
+                "在工作台导出本件的归档包。")
+    return "办件终止后，材料已交还委托人，这张材料照片已按保存期限删除。"
 
