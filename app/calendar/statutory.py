@@ -15,12 +15,12 @@ from functools import cache
 from types import MappingProxyType
 
 import chinese_calendar  # type: ignore[import-untyped]
-from lunardate import LunarDate  # type: ignore[import-untyped]
+from lunar_python import Lunar  # type: ignore[import-untyped]
 
 
 def _lunar(year: int, month: int, day: int) -> date:
-    solar: date = LunarDate(year, month, day).to_solar_date()
-    return solar
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
 def _qingming(year: int) -> date:
