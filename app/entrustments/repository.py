@@ -116,5 +116,5 @@ def second_supplement_lists(session: Session) -> dict[int, int]:
         select(Entrustment.helper_id, func.count())
         .where(Entrustment.supplement_rounds > 1, Entrustment.helper_id.is_not(None))
         .group_by(Entrustment.helper_id)
-    ).tuples().all()
+    ).all()
     return {helper_id: count for helper_id, count in rows if helper_id is not None}

@@ -27,5 +27,5 @@ def open_rectifications(session: Session, scope: ColumnElement[bool]
         .options(joinedload(Entrustment.village))
         .where(Rectification.status == RectificationStatus.OPEN, scope)
         .order_by(Rectification.due_on, Rectification.id)
-    ).tuples().all()
+    ).all()
     return list(rows)
