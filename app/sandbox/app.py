@@ -13,12 +13,15 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 
 from app.config import Settings, get_settings
 from app.sandbox.control import control_routes
+from app.sandbox.home import STATIC_DIR
 from app.sandbox.home import router as home_router
 from app.sandbox.middleware import SandboxMiddleware
+from app.sandbox.phone import phone_routes
 from app.sandbox.rules import SandboxError
 from app.sandbox.state import SandboxState
 
@@ -48,7 +51,9 @@ def create_sandbox_app(
     app.add_exception_handler(SandboxError, _render_error)
     app.include_router(_api_routes(state))
     app.include_router(control_routes(state))
+    app.include_router(phone_routes(state))
     app.include_router(home_router)
+    app.mount("/_sandbox/static", StaticFiles(directory=STATIC_DIR), name="sandbox-static")
     return app
 
 

@@ -77,6 +77,20 @@ class Fault:
 
 
 @dataclass
+class PhoneEntry:
+    """One line of a person's chat on the sandbox phone: what they sent (``mine``), the account's passive
+    reply (``theirs``), a note of a tap or scan (``note``), or a template message that arrived (``card``)."""
+
+    seq: int
+    openid: str
+    side: str
+    text: str
+    at: float
+    kind: str = "text"
+    card: dict[str, Any] | None = None
+
+
+@dataclass
 class _OAuthCode:
     openid: str
     scope: str
@@ -99,6 +113,7 @@ class SandboxState:
     unfollowed: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     force_refreshes: int = 0
+    phone: list[PhoneEntry] = field(default_factory=list)
     _tokens: dict[str, float] = field(default_factory=dict)
     _current_token: str | None = None
     _codes: dict[str, _OAuthCode] = field(default_factory=dict)
@@ -117,6 +132,7 @@ class SandboxState:
             self.unfollowed.clear()
             self.faults.clear()
             self.force_refreshes = 0
+            self.phone.clear()
             self._tokens.clear()
             self._current_token = None
             self._codes.clear()
@@ -201,6 +217,7 @@ class SandboxState:
             )
             self._next_msgid += 1
             self.templates.append(message)
+            self.add_phone_entry(touser, "card", "", kind="template", card=asdict(message))
             if client_msg_id:
                 self._sent[(touser, client_msg_id)] = message
             return message.msgid
@@ -211,6 +228,20 @@ class SandboxState:
                 self.unfollowed.discard(openid)
             else:
                 self.unfollowed.add(openid)
+
+    # -- the phone's chats --
+
+    def add_phone_entry(self, openid: str, side: str, text: str, *, kind: str = "text",
+                        card: dict[str, Any] | None = None) -> PhoneEntry:
+        with self._lock:
+            entry = PhoneEntry(len(self.phone) + 1, openid, side, text, self.clock(), kind, card)
+            self.phone.append(entry)
+            return entry
+
+    def phone_feed(self, openid: str, after: int = 0) -> list[dict[str, Any]]:
+        """The person's chat after entry ``after`` (entries are numbered from 1, across every person)."""
+        with self._lock:
+            return [asdict(entry) for entry in self.phone[max(after, 0):] if entry.openid == openid]
 
     # -- menu --
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from functools import partial
@@ -32,6 +31,7 @@ from app.config import get_settings
 from app.entrustments.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS_AT_ONCE
 from app.entrustments.workflow import STATUS_LABELS
 from app.errors import AppError, NotFound
+from app.observability.logs import current_request_id
 from app.privacy import mask_phone
 from app.refusals import audit_refusal
 from app.validation import invalid_input
@@ -97,12 +97,17 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# The demo's sandbox phone (/sandbox/) shows the pages in a frame of this same site, as WeChat shows them in its
+# own browser: in the demo, a page asked for a frame may be framed by this site (never by another).
+DEMO_FRAMING = PAGE_HEADERS["Content-Security-Policy"].replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     csrf = getattr(request.state, "csrf", "")
     response = templates.TemplateResponse(request, name, {"csrf": csrf, **context}, status_code=status)
     response.headers.update(PAGE_HEADERS)
+    if request.headers.get("sec-fetch-dest") == "iframe" and get_settings().env == "demo":
+        response.headers["Content-Security-Policy"] = DEMO_FRAMING
     return response
 
 
@@ -187,7 +192,7 @@ class PageRoute(APIRoute):
                 # A number no row can have (an id past the database's integer range) names nothing.
                 return error_page(request, NotFound("没有这个页面。可能是链接不完整，请从公众号菜单重新打开。"))
             except Exception:
-                request_id = uuid.uuid4().hex[:12]
+                request_id = current_request_id()
                 log.exception("page error, request id %s", request_id)
                 error = AppError(f"系统出错了，请稍后再试。如果一直这样，请打电话告诉帮办员（错误编号 {request_id}）。",
                                  status=500)

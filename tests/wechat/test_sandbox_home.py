@@ -1,4 +1,4 @@
-"""``/sandbox`` in the demo app answers a Chinese page saying what the sandbox is and where to look."""
+"""``/sandbox`` in the demo app answers a Chinese page: the sandbox phone, what the sandbox is and where to look."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.config import get_settings
+from app.demo_people import DEMO_PEOPLE
 from app.sandbox.app import create_sandbox_app
 from app.sandbox.state import SandboxState
 from tests.live import serve
@@ -51,3 +52,23 @@ def test_the_sandbox_alone_links_its_own_endpoints(database_url: str) -> None:
     assert page.status_code == 200
     assert re.findall(r'<a href="([^"]+)">', page.text) == [
         "/_sandbox/templates", "/_sandbox/calls", "/_sandbox/qrcodes"]
+
+
+def test_the_sandbox_page_is_a_phone_for_each_demo_person(demo: httpx.Client) -> None:
+    page = demo.get("/sandbox/")
+    options = re.findall(r'<option value="([^"]+)"[^>]*>', page.text)
+    assert options == [person.openid for person in DEMO_PEOPLE]
+    for element in ('<select id="person">', 'id="openid"', 'id="switch"', 'id="chat"', 'id="text"', 'id="send"',
+                    'id="voice"', 'id="scan"', 'id="codes"', 'id="back"', '<iframe id="h5"'):
+        assert element in page.text, element
+    scripts = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page.text)
+    assert scripts == ["/sandbox/_sandbox/static/phone.css", "/sandbox/_sandbox/static/phone.js"]  # no CDN
+    for url in scripts:
+        assert demo.get(url).status_code == 200, url
+
+
+def test_as_preselects_a_person_or_adds_another_openid(demo: httpx.Client) -> None:
+    helper = DEMO_PEOPLE[2].openid
+    assert re.search(rf'<option value="{helper}"[^>]* selected>', demo.get(f"/sandbox/?as={helper}").text)
+    other = demo.get("/sandbox/?as=o-someone-else").text
+    assert '<option value="o-someone-else" data-try="" selected>其他：o-someone-else</option>' in other
