@@ -4,7 +4,6 @@ every error into a Chinese page in the console's frame (refusals audited), and `
 from __future__ import annotations
 
 import logging
-import uuid
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from app import audit
 from app.auth.actor import Via
 from app.console.session import HOME, LOGIN
 from app.errors import AppError, NotFound
+from app.observability.logs import current_request_id
 from app.refusals import audit_refusal
 from app.validation import invalid_input
 from app.web.pages import ERROR_TITLES, PAGE_HEADERS, PageHandler, RecordedFirst, templates
@@ -84,7 +84,7 @@ class ConsoleRoute(APIRoute):
             except DataError:
                 return error_page(request, NotFound("没有这个页面，请从工作台的菜单进入。"))
             except Exception:
-                request_id = uuid.uuid4().hex[:12]
+                request_id = current_request_id()
                 log.exception("console error, request id %s", request_id)
                 return error_page(request, AppError(f"系统出错了，请稍后再试（错误编号 {request_id}）。", status=500))
 

@@ -13,11 +13,18 @@ import logging.config
 import re
 import sys
 import traceback
+import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("bangban_request_id", default=None)
+
+
+def current_request_id() -> str:
+    """The id of the request being answered, as its log lines and its X-Request-ID header carry it: the
+    number an error page shows is the one to look up in the logs."""
+    return REQUEST_ID.get() or uuid.uuid4().hex[:16]
 
 _SECRET_PARAMS = re.compile(
     r"(?i)(?<![A-Za-z0-9_])(access_token|secret|appsecret|code|openid|token)=([^&\s\"'#<>]+)")
