@@ -7,12 +7,11 @@ told apart by their id. A region or helper the member may not see is refused as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from app import audit
@@ -20,6 +19,7 @@ from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope, entrustments_within, region_scope
 from app.console.figures import overdue
 from app.entrustments import service
+from app.entrustments.cursor import Cursor
 from app.entrustments.workflow import OPEN
 from app.errors import InvalidInput, NotFound
 from app.ledgers.period import Period
@@ -37,30 +37,9 @@ from app.models import (
 PAGE_SIZE = 50
 OPEN_STATUSES = "open"  # the status filter's choice for every open status at once
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,10})$")
 BAD_CURSOR = "翻页链接不完整，请回到第一页重新查看。"
 REGION_NOT_FOUND = "找不到这个村（社区）或乡镇（街道），或者它不在您负责的区域内。"
 HELPER_NOT_FOUND = "找不到这位帮办员，或者他（她）不在您负责的区域内。"
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page ended: the last case's entrusting time and id."""
-
-    submitted_at: datetime
-    id: int
-
-    def encode(self) -> str:
-        return f"{(self.submitted_at - _EPOCH) // _MICROSECOND}-{self.id}"
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        match = _CURSOR.match(text.strip())
-        if match is None:
-            raise InvalidInput("after", BAD_CURSOR)
-        return cls(_EPOCH + int(match.group(1)) * _MICROSECOND, int(match.group(2)))
 
 
 @dataclass(frozen=True)
@@ -187,8 +166,7 @@ def page(session: Session, actor: Actor, filters: Filters, *, after: str | None 
     """One page of the cases the filters select, newest first; the names on it are a read of personal data."""
     clauses = conditions(session, actor, filters, today)
     if after:
-        cursor = Cursor.decode(after)
-        clauses.append(tuple_(Entrustment.submitted_at, Entrustment.id) < tuple_(cursor.submitted_at, cursor.id))
+        clauses.append(Cursor.decode(after, field="after", message=BAD_CURSOR).older())
     rows = list(session.scalars(
         select(Entrustment)
         .options(joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper),
@@ -201,7 +179,7 @@ def page(session: Session, actor: Actor, filters: Filters, *, after: str | None 
     if shown:
         audit.read(session, actor, "entrustment", None, ids=[case.id for case in shown])
     last = shown[-1] if len(rows) > size else None
-    return CasePage(cases=shown, next_cursor=Cursor(last.submitted_at, last.id).encode() if last else None)
+    return CasePage(cases=shown, next_cursor=Cursor.after(last).encode() if last else None)
 
 
 @dataclass(frozen=True)

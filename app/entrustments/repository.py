@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.entrustments.cursor import Cursor
 from app.entrustments.workflow import OPEN
 from app.models import Entrustment, EntrustmentEvent, EntrustmentStatus, Region
 
@@ -37,6 +39,17 @@ def get_for_update(session: Session, entrustment_id: int, scope: ColumnElement[b
     )
 
 
+# The API's ``total`` is counted up to here: beyond it the count would cost more than the page itself.
+TOTAL_BOUND = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Entrustment]
+    total: int | None  # None: more than TOTAL_BOUND
+    next_cursor: Cursor | None  # None on the last page
+
+
 def page(
     session: Session,
     scope: ColumnElement[bool],
@@ -45,8 +58,11 @@ def page(
     village_code: str | None,
     helper_id: int | None,
     limit: int,
-    offset: int,
-) -> tuple[Sequence[Entrustment], int]:
+    offset: int = 0,
+    after: Cursor | None = None,
+) -> Page:
+    """Newest first. Each condition has an index that starts with it and ends with (submitted_at, id), so a
+    page after a cursor reads its rows in order from where the last page ended."""
     conditions = [scope]
     if status is not None:
         conditions.append(Entrustment.status == status)
@@ -54,16 +70,21 @@ def page(
         conditions.append(Entrustment.village_id.in_(select(Region.id).where(Region.code == village_code)))
     if helper_id is not None:
         conditions.append(Entrustment.helper_id == helper_id)
-    total = session.scalar(select(func.count()).select_from(Entrustment).where(*conditions)) or 0
-    items = session.scalars(
+    counted = select(literal(1)).select_from(Entrustment).where(*conditions).limit(TOTAL_BOUND + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    if after is not None:
+        conditions.append(after.older())
+    rows = session.scalars(
         select(Entrustment)
         .options(*_WITH_PARTS)
         .where(*conditions)
         .order_by(Entrustment.submitted_at.desc(), Entrustment.id.desc())
-        .limit(limit)
+        .limit(limit + 1)
         .offset(offset)
     ).all()
-    return items, total
+    items = rows[:limit]
+    return Page(items=items, total=total if total <= TOTAL_BOUND else None,
+                next_cursor=Cursor.after(items[-1]) if len(rows) > limit else None)
 
 
 def open_count(session: Session, scope: ColumnElement[bool]) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.auth.deps import ApiActor, SessionDep, WriterActor
 from app.entrustments import service
+from app.entrustments.cursor import Cursor
 from app.entrustments.presenter import entrustment_detail_out, entrustment_out
 from app.entrustments.schemas import (
     EntrustmentDetailOut,
@@ -18,6 +19,7 @@ from app.entrustments.schemas import (
     SubmitIn,
 )
 from app.entrustments.workflow import Action, rule_for
+from app.errors import InvalidInput
 from app.models import EntrustmentStatus
 
 router = APIRouter(prefix="/api/v1/entrustments", tags=["entrustments"])
@@ -33,6 +35,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+BAD_CURSOR = "after 不是有效的翻页位置：请原样传入上一页返回的 next_cursor，或去掉 after 从第一页开始。"
+
+
 @router.get("", operation_id="list_entrustments", response_model=EntrustmentPage, responses=ERRORS)
 def list_entrustments(
     session: SessionDep,
@@ -41,12 +46,22 @@ def list_entrustments(
     village_code: str | None = None,
     helper_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[str | None, Query(max_length=40, description=(
+        "翻页位置：上一页返回的 next_cursor，原样传入即得下一页（推荐的翻页方式，任意深度都一样快）"))] = None,
+    offset: Annotated[int, Query(ge=0, description=(
+        "跳过的条数，为已有的对接保留；翻到很深处会变慢，请改用 after。不能与 after 同时使用"))] = 0,
 ) -> EntrustmentPage:
-    items, total = service.list_page(session, actor, status=status, village_code=village_code,
-                                     helper_id=helper_id, limit=limit, offset=offset)
-    return EntrustmentPage(items=[entrustment_out(c, actor) for c in items], total=total, limit=limit,
-                           offset=offset)
+    """办件列表，最新委托的在前（委托时间相同的按编号）。翻页：把返回的 next_cursor 作为 after 传回，直到
+    next_cursor 为 null。total 是符合条件的办件数，超过 10000 件时为 null。"""
+    cursor = None
+    if after:
+        if offset:
+            raise InvalidInput("after", "after 和 offset 只能用一个：请用 after（上一页的 next_cursor）翻页。")
+        cursor = Cursor.decode(after, field="after", message=BAD_CURSOR)
+    found = service.cases_page(session, actor, status=status, village_code=village_code, helper_id=helper_id,
+                               limit=limit, offset=offset, after=cursor)
+    return EntrustmentPage(items=[entrustment_out(c, actor) for c in found.items], total=found.total, limit=limit,
+                           offset=offset, next_cursor=found.next_cursor.encode() if found.next_cursor else None)
 
 
 @router.get("/{entrustment_id}", operation_id="get_entrustment", response_model=EntrustmentDetailOut,

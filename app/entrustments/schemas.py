@@ -219,6 +219,7 @@ class EntrustmentDetailOut(EntrustmentOut):
 
 class EntrustmentPage(BaseModel):
     items: list[EntrustmentOut]
-    total: int
+    total: int | None = Field(description="符合条件的办件数；超过 10000 件时为 null（按 next_cursor 翻完即是全部）")
     limit: int
     offset: int
+    next_cursor: str | None = Field(default=None, description="下一页：作为 after 传回；最后一页为 null")

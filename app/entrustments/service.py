@@ -16,6 +16,7 @@ from app.auth.scope import entrustment_scope, region_in_scope
 from app.calendar.service import WorkCalendar
 from app.config import get_settings
 from app.entrustments import attachments, clocks, events, notices, repository
+from app.entrustments.cursor import Cursor
 from app.entrustments.effects import EFFECTS, Act, NamedPhoto, remaining_materials
 from app.entrustments.routing import route
 from app.entrustments.schemas import CloseSupplementIn, SubmitIn
@@ -280,14 +281,23 @@ def get(session: Session, actor: Actor, entrustment_id: int) -> Entrustment:
     return case
 
 
+def cases_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
+               village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
+               offset: int = 0, after: Cursor | None = None) -> repository.Page:
+    """A page of the cases the actor may see, newest first; reading it is audited."""
+    found = repository.page(session, entrustment_scope(session, actor), status=status, village_code=village_code,
+                            helper_id=helper_id, limit=limit, offset=offset, after=after)
+    if found.items:
+        audit.read(session, actor, "entrustment", None, ids=[case.id for case in found.items])
+    return found
+
+
 def list_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
               village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
-              offset: int = 0) -> tuple[Sequence[Entrustment], int]:
-    items, total = repository.page(session, entrustment_scope(session, actor), status=status,
-                                   village_code=village_code, helper_id=helper_id, limit=limit, offset=offset)
-    if items:
-        audit.read(session, actor, "entrustment", None, ids=[case.id for case in items])
-    return items, total
+              offset: int = 0) -> tuple[Sequence[Entrustment], int | None]:
+    found = cases_page(session, actor, status=status, village_code=village_code, helper_id=helper_id, limit=limit,
+                       offset=offset)
+    return found.items, found.total
 
 
 def timeline(session: Session, case: Entrustment) -> Sequence[EntrustmentEvent]:
