@@ -52,6 +52,7 @@ async def home(request: Request) -> HTMLResponse:
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>微信接口沙箱</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{root}/_sandbox/static/phone.css">
 </head><body data-root="{root}">
 <main class="desk">
