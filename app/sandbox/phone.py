@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.clock import CHINA
 from app.config import Settings, get_settings
 from app.demo_people import DEMO_VILLAGE
 from app.notifications.render import load_catalog
@@ -171,7 +173,9 @@ async def _scannable(state: SandboxState, settings: Settings) -> list[dict[str, 
         state.create_qrcode({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": poster}}})
         return await _scannable(state, settings)
     codes = []
-    for scene, code in sorted(found.items(), key=lambda item: -float(item[1]["created_at"])):
+    # Temporary codes (a binding code, a console's sign-in code) were just made to be scanned: they come first.
+    for scene, code in sorted(found.items(), key=lambda item: (item[1]["expire_seconds"] is None,
+                                                                -float(item[1]["created_at"]))):
         kind, _, value = scene.partition(":")
         codes.append({"scene": scene, "ticket": code["ticket"], "kind": kind,
                       "label": await _label(settings, kind, value, float(code["created_at"]))})
@@ -181,7 +185,7 @@ async def _scannable(state: SandboxState, settings: Settings) -> list[dict[str, 
 async def _label(settings: Settings, kind: str, value: str, created_at: float) -> str:
     if kind == "village":
         return f"{await _village_name(settings, value)}公示牌"
-    made = time.strftime("%H:%M:%S", time.localtime(created_at))
+    made = datetime.fromtimestamp(created_at, CHINA).strftime("%H:%M:%S")
     if kind in SCAN_KINDS:
         return f"{SCAN_KINDS[kind]}（{made} 生成）"
     return f"二维码 {kind}（{made} 生成）"

@@ -22,7 +22,7 @@ from app.chat import wording
 from app.config import get_settings
 from app.demo_people import DEMO_PEOPLE
 from app.models import InboundMessage
-from tests.factories import create_resident, submit_as_resident
+from tests.factories import create_helper, create_resident, submit_as_resident
 from tests.live import serve
 from tests.web.browser import browser  # noqa: F401  (fixture)
 from tests.wechat.chat import Village, build_world
@@ -204,3 +204,51 @@ def _matter(db: Session) -> Any:
     found = db.scalar(select(Matter).order_by(Matter.id))
     assert found is not None
     return found
+
+
+def test_another_openid_scans_a_helper_binding_code_and_is_bound(
+        page: Page, demo: Demo, db: Session, tmp_path: Path) -> None:
+    from app.cli import main
+    from app.models import Helper
+
+    unbound = create_helper(db, demo.world.regions["mingyue"], "刘红", openid=None)
+    db.commit()
+    assert main(["qrcode", "bind", str(unbound.id), "--out", str(tmp_path / "bind.png")]) == 0
+    open_phone(page, demo, RESIDENT)
+
+    page.fill("#openid", "o-liuhong-phone")
+    page.click("#switch")
+    expect(page.locator("#person")).to_have_value("o-liuhong-phone")
+    page.click("#scan")
+    page.locator("#codes button.code", has_text="帮办员绑定码").click()
+
+    expect(theirs(page)).to_contain_text(["绑定成功！您是【桂溪街道·明月社区】的帮办代办员刘红。"])
+    db.expire_all()
+    assert db.get_one(Helper, unbound.id).openid == "o-liuhong-phone"
+    db.commit()
+
+
+def test_someone_not_following_who_scans_a_poster_follows_with_its_scene(
+        page: Page, demo: Demo, db: Session) -> None:
+    httpx.post(f"{demo.url}/sandbox/_sandbox/followers", json={"openid": "o-newcomer-01", "following": False},
+               timeout=10).raise_for_status()
+    open_phone(page, demo, "o-newcomer-01")
+
+    page.click("#scan")
+    page.locator("#codes button.code", has_text="桂北社区公示牌").click()
+
+    expect(theirs(page).first).to_contain_text("您所在的是【桂溪街道·桂北社区】")
+    assert inbound_kinds(db) == ["event:subscribe"]
+
+
+def test_a_view_button_opens_its_page_in_the_phone_for_the_person(page: Page, demo: Demo, db: Session) -> None:
+    submit_as_resident(db, _resident(db), demo.world.guibei, _matter(db))
+    db.commit()
+    open_phone(page, demo, RESIDENT)
+
+    page.click("button.menu-top:has-text('帮办代办')")
+    page.click("button.menu-sub:has-text('我的办件')")
+
+    expect(page.frame_locator("iframe#h5").locator("body")).to_contain_text(_matter(db).name)
+    assert len(demo.received("calls", path="/sns/oauth2/access_token")) == 1
+    assert inbound_kinds(db) == ["event:view"]
