@@ -85,7 +85,12 @@
     var asked = openid;
     return call('GET', '/feed?openid=' + encodeURIComponent(asked) + '&after=' + last).then(function (data) {
       if (asked !== openid) return;
-      if (data.last < last) { last = 0; return; }  // the sandbox was reset
+      if (data.last < last) {  // the sandbox was reset: its numbering starts again
+        last = 0;
+        seen = {};
+        chat.textContent = '';
+        return;
+      }
       show(data.entries);
       last = data.last;
     }).catch(function () {}).then(function () { polling = false; });
@@ -139,7 +144,7 @@
     message.openid = openid;
     return call('POST', '/send', message).then(function (data) {
       if (data.error) say(data.error);
-      if (data.open) open(data.open, '');
+      if (data.open) open(data.open, message.label || '');
       return poll();
     }).catch(function (error) { say(error.message); });
   }
