@@ -6,10 +6,9 @@ import re
 from datetime import date, datetime
 
 from app.clock import CHINA, local_date
-from app.entrustments.deadlines import provisional
-from app.entrustments.workflow import OPEN
+from app.entrustments.workflow import HANDLING, OPEN
 from app.ledgers.repository import LedgerRecord
-from app.models import Entrustment, EntrustmentStatus, RectificationStatus
+from app.models import EntrustmentStatus, RectificationStatus
 
 TITLE_SUFFIX = "社会救助申请事项帮办代办工作台账"
 VILLAGE_LINE = "村（社区）："
@@ -43,17 +42,17 @@ def scrub(text: str | None) -> str:
     return _PERSONAL_NUMBER.sub(_HIDDEN, text.strip()) if text else ""
 
 
-def _extension(case: Entrustment) -> int:
+def _extension(case: LedgerRecord) -> int:
     return (case.extension_days or 0) if case.extension_approved else 0
 
 
-def time_limit(case: Entrustment) -> str:
+def time_limit(case: LedgerRecord) -> str:
     """The working days the case has, an approved extension included, and the day it is due."""
     days = f"{case.time_limit_days + _extension(case)}个工作日"
     return f"{days}（{case.due_on.isoformat()}前）" if case.due_on else days
 
 
-def result(case: Entrustment) -> str:
+def result(case: LedgerRecord) -> str:
     if case.status in _FINISHED:
         return f"办结：{scrub(case.result)}" if case.result else "办结"
     if case.status is EntrustmentStatus.DECLINED:
@@ -65,12 +64,12 @@ def result(case: Entrustment) -> str:
     return IN_PROGRESS
 
 
-def replied(case: Entrustment) -> datetime | None:
+def replied(case: LedgerRecord) -> datetime | None:
     """When the resident was told the outcome: the reply on completion, or the refusal, or the termination."""
     return case.replied_at or case.declined_at or case.terminated_at
 
 
-def _overdue(case: Entrustment, today: date) -> str | None:
+def _overdue(case: LedgerRecord, today: date) -> str | None:
     if case.status is EntrustmentStatus.SUBMITTED and case.acceptance_due_on and today > case.acceptance_due_on:
         return "超期未受理"
     if case.due_on is None or case.status in (EntrustmentStatus.DECLINED, EntrustmentStatus.TERMINATED):
@@ -81,9 +80,19 @@ def _overdue(case: Entrustment, today: date) -> str | None:
     return "超期办结" if finished and local_date(finished) > case.due_on else None
 
 
+def _provisional(case: LedgerRecord) -> bool:
+    """``deadlines.provisional`` on the row's columns (a running clock counted through computed holidays),
+    so that the ledger needs no case object per row."""
+    if not case.calendar_fallback:
+        return False
+    if case.status is EntrustmentStatus.SUBMITTED:
+        return case.acceptance_due_on is not None
+    return case.status in HANDLING and (case.due_on is not None or case.progress_due_on is not None)
+
+
 def remarks(record: LedgerRecord, today: date) -> str:
     """What a reader of the ledger needs beyond the columns, most urgent first."""
-    case = record.case
+    case = record
     notes = [_overdue(case, today)]
     if _extension(case):
         notes.append(f"已延期{_extension(case)}个工作日")
@@ -93,15 +102,13 @@ def remarks(record: LedgerRecord, today: date) -> str:
         notes.append(_RECTIFICATION[record.rectification])
     if case.status is EntrustmentStatus.ARCHIVED and not record.rated:
         notes.append("未评价")
-    if provisional(case):
+    if _provisional(case):
         notes.append("期限暂定")
     return "；".join(note for note in notes if note)
 
 
-def case_cells(record: LedgerRecord, today: date) -> list[str]:
-    """The eight columns 附件1 and 附件2 share, from 委托人姓名 to 备注."""
-    case = record.case
-    matter = case.matter
-    content = matter.name if matter.name == matter.category.value else f"{matter.category.value}：{matter.name}"
-    return [case.resident_name, record.helper or "", content,
-            moment(case.accepted_at), time_limit(case), result(case), moment(replied(case)), remarks(record, today)]
+def case_cells(record: LedgerRecord, content: str, today: date) -> list[str]:
+    """The eight columns 附件1 and 附件2 share, from 委托人姓名 to 备注; ``content`` is the matter's
+    帮办代办事项内容 (``repository.matter_contents``)."""
+    return [record.resident_name, record.helper or "", content, moment(record.accepted_at), time_limit(record),
+            result(record), moment(replied(record)), remarks(record, today)]

@@ -67,14 +67,15 @@ def export_ledger1(session: Session, actor: Actor, target: str | IO[bytes], *, v
         raise ValueError("a village or a township is needed")
     scope = entrustment_scope(session, actor)
     today = clock.today()
-    book = sheets.workbook()
+    contents = repository.matter_contents(session)
+    book = sheets.workbook(target)
     count = 0
     for village in villages:
         sheet = sheets.village_sheet(book, township.name if township else "", village.name)
         for record in repository.stream(session, scope, village, period):
-            sheet.case(rows.case_cells(record, today))
+            sheet.case(rows.case_cells(record, contents[record.matter_id], today))
         count += sheet.cases
-    sheets.save(book, target)
+    sheets.save(book)
     audit.record(session, actor, "export", object_type="ledger1", object_id=area.id, region=area.code,
                  region_name=area.name, sheets=len(villages), rows=count, period=period.as_details())
     return Exported(sheets=len(villages), rows=count)
@@ -89,14 +90,17 @@ def export_ledger2(session: Session, actor: Actor, target: str | IO[bytes], *, p
     township = _region(session, actor, township_code, RegionLevel.TOWNSHIP) if township_code else None
     where = f"乡镇（街道）：{township.name if township else '全部'}"
     covers = f"{period.label or ''}（{period.first}至{period.last}）"
-    book = sheets.workbook()
-    sheet = sheets.quarter_sheet(book, period.label or rows.TITLE_SUFFIX, f"{where}　　时间：{covers}")
     today = clock.today()
+    contents = repository.matter_contents(session)
+    book = sheets.workbook(target)
+    sheet = sheets.quarter_sheet(book, period.label or rows.TITLE_SUFFIX, f"{where}　　时间：{covers}")
+    case_cells = rows.case_cells
     for record in repository.stream(session, entrustment_scope(session, actor), township, period):
-        sheet.case([record.township, record.village, *rows.case_cells(record, today)])
+        sheet.case([record.township or "", record.village,
+                    *case_cells(record, contents[record.matter_id], today)])
     sheets.quarter_footer(sheet, footer.leader, footer.clerk, footer.phone)
-    sheets.save(book, target)
+    sheets.save(book)
     audit.record(session, actor, "export", object_type="ledger2", object_id=township.id if township else None,
                  region=township.code if township else None, region_name=township.name if township else None,
                  quarter=period.label, rows=sheet.cases, period=period.as_details())
-    return Exported(sheets=1, rows=sheet.cases)
+    return Exported(sheets=sheet.sheets, rows=sheet.cases)

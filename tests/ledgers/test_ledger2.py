@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
@@ -68,6 +69,16 @@ def world(db: Session, at: MoveTo) -> dict[str, Region]:
     return tree
 
 
+def _widths(sheet: Worksheet) -> list[float]:
+    """Each column's width in characters as Excel shows it: the file stores it with Excel's 5-pixel cell
+    padding (0.71 of a character in the default font), and one ``<col>`` may cover several columns."""
+    widths: dict[int, float] = {}
+    for dimension in sheet.column_dimensions.values():
+        for column in range(dimension.min, dimension.max + 1):
+            widths[column] = round(dimension.width - 5 / 7, 1)
+    return [widths[column] for column in sorted(widths)]
+
+
 def _rows(path: Path) -> list[tuple[object, ...]]:
     return list(load_workbook(path).worksheets[0].iter_rows(values_only=True))
 
@@ -102,12 +113,13 @@ def test_the_quarter_prints_on_a4_landscape_with_the_header_on_every_page(db: Se
     book = load_workbook(out)
     sheet = book.worksheets[0]
     assert sheet.title == "2026年第4季度"
-    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.page_setup.fitToWidth) == (
+    # One page wide: fitToWidth left out means 1, the file format's default.
+    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.page_setup.fitToWidth or 1) == (
         "landscape", 9, 1)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$3:$3"
     assert sheet.freeze_panes == "A4"
-    assert [sheet.column_dimensions[c].width for c in "ABCDEFGHIJK"] == [5, 10, 10, 10, 10, 24, 17, 20, 30, 17, 22]
+    assert _widths(sheet) == [5, 10, 10, 10, 10, 24, 17, 20, 30, 17, 22]
     assert all(sheet.cell(row, column).alignment.wrap_text for row in (3, 4) for column in range(1, 12))
     assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:K1", "A2:K2", "A8:D8", "E8:H8", "I8:K8", "A9:K9"}
 
