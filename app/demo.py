@@ -1,50 +1,27 @@
 """The demo data set: 垫江县's townships and villages, a roster with a bound helper and a secretary
-in every village, the matter catalog, and a few cases in every state.
+in every village, the matter catalog, the console's demo members, and the cases of ``app/demo_story.py``:
+what each demo person can work on today and a quarter of history behind them.
 
-Deterministic and idempotent: every row has a fixed key (region code, openid, case description), and
-a second run finds them all and changes nothing.
+Deterministic and idempotent: every row has a fixed key (region code, openid), the cases are made once
+(the first demo resident's are the mark), and a second run finds them all and changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-
-from pydantic import BaseModel
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.auth.actor import ROLE_KINDS, Actor, ActorKind, Via
+from app import clock, demo_story
+from app.auth.actor import ROLE_KINDS, Actor, Via
 from app.auth.apikeys import hash_key
 from app.config import ConfigError, get_settings
 from app.db import unit_of_work
-from app.entrustments import service
-from app.entrustments.schemas import (
-    AcceptIn,
-    ArchiveIn,
-    CompleteIn,
-    DeclineIn,
-    EvaluateIn,
-    ForwardIn,
-    ProgressIn,
-    RequestSupplementIn,
-    RequestTerminationIn,
-    SubmitIn,
-    TerminateIn,
-)
-from app.entrustments.workflow import Action
 from app.matters.catalog import sync_catalog
 from app.models import (
     ApiKey,
-    Channel,
-    Entrustment,
     Helper,
     HelperCategory,
-    RatingLevel,
-    RatingSource,
     Region,
     RegionLevel,
     Resident,
@@ -70,16 +47,6 @@ DEMO_API_KEYS = {
 # its helpers are remarked "演示数据". This is how a production start tells the demo's made-up people apart.
 DEMO_OPENID_PREFIX = "demo-"
 DEMO_REMARK = "演示数据"
-
-CASE_ROUNDS = 2
-
-
-@dataclass(frozen=True)
-class DemoCase:
-    resident: int
-    matter: str
-    description: str
-    steps: tuple[tuple[Action, BaseModel], ...]
 
 
 def _name(n: int) -> str:
@@ -136,83 +103,11 @@ def _api_keys(session: Session) -> None:
     session.flush()
 
 
-def _cases() -> list[DemoCase]:
-    replied = clock.now()
-    accept = (Action.ACCEPT, AcceptIn())
-    forward = (Action.FORWARD_TO_WINDOW, ForwardIn(window_name="桂溪街道社会救助服务窗口"))
-    complete = (Action.COMPLETE, CompleteIn(proof_reference="垫民救〔2026〕1号",
-                                            result="经审批，已发放临时救助金 2000 元", replied_at=replied))
-    return [
-        DemoCase(1, "linshi-zhengwu", "老伴突发脑梗住院，医药费负担很重，想申请临时救助", ()),
-        DemoCase(2, "dibao-zhengwu", "儿子残疾不能工作，家里没有收入，想申请低保",
-                 ((Action.REQUEST_SUPPLEMENT, RequestSupplementIn(
-                     missing_materials=["户口簿复印件", "家庭经济状况核查授权书", "残疾证复印件"])),)),
-        DemoCase(3, "yiliao-zhengwu", "低保户住院后报销剩余部分想申请医疗救助", (accept,)),
-        DemoCase(4, "tekun-zhengwu", "独居老人，无儿无女，申请特困供养", (accept, forward,
-                 (Action.NOTE_PROGRESS, ProgressIn(text="街道已完成入户调查，正在公示")))),
-        DemoCase(5, "jiaoyu-bianmin", "孙女上高中，想问教育救助怎么办", (accept, complete)),
-        DemoCase(6, "linshi-zhengwu", "房屋失火，急需生活救助", (accept, forward, complete, (
-            Action.EVALUATE, EvaluateIn(level=RatingLevel.VERY_SATISFIED, source=RatingSource.PHONE,
-                                        comment="帮办员跑了好几趟，很感谢")))),
-        DemoCase(7, "jiuye-zhengwu", "想办理就业困难人员认定", (
-            accept, complete, (Action.EVALUATE, EvaluateIn(level=RatingLevel.SATISFIED, source=RatingSource.VISIT)),
-            (Action.ARCHIVE, ArchiveIn()))),
-        DemoCase(8, "zhufang-qita", "想请帮办员代办车票报销", ((Action.DECLINE, DeclineIn(
-            reason="车票报销不属于社会救助事项，已告知到县医保局咨询")),)),
-        DemoCase(9, "zaihai-zhengwu", "暴雨冲坏了屋后的堡坎，想申请灾害救助",
-                 ((Action.REQUEST_TERMINATION, RequestTerminationIn(reason="已由保险理赔，不再申请", confirmed=True)),
-                  (Action.TERMINATE, TerminateIn(authorisation_evidence="委托人电话确认并在回执上签字",
-                                                 handover_receiver="委托人本人", handover_materials=["户口簿原件"])))),
-        DemoCase(10, "undecided", "不知道该申请什么，想请帮办员上门看看",
-                 ((Action.REQUEST_TERMINATION, RequestTerminationIn(reason="家里人说先不办了", confirmed=True)),)),
-    ]
-
-
 def _seed_cases(session: Session) -> int:
-    if session.scalar(select(Entrustment.id).join(Resident).where(Resident.openid.like("demo-resident-%"))):
+    """The demo people's cases and the quarter behind them (``app/demo_story.py``), made once."""
+    if demo_story.demo_cases_exist(session):
         return 0
-    villages = session.scalars(select(Region).where(Region.level == RegionLevel.VILLAGE)
-                               .order_by(Region.code).limit(4)).all()
-    staff = Actor(kinds=ROLE_KINDS[Role.COUNTY_ADMIN], name="演示数据", role=Role.COUNTY_ADMIN, via=Via.CLI)
-    for round_ in range(CASE_ROUNDS):
-        for demo in _cases():
-            _seed_case(session, demo, demo.resident + 10 * round_, villages, staff)
-    return CASE_ROUNDS * len(_cases())
-
-
-def _seed_case(session: Session, demo: DemoCase, n: int, villages: Sequence[Region], staff: Actor) -> None:
-    village = villages[n % len(villages)]
-    resident_actor = _resident(session, n, village)
-    case = service.submit(session, resident_actor, SubmitIn(
-        village_code=village.code, matter_code=demo.matter, resident_name=resident_actor.name,
-        contact_phone=_phone(900 + n), description=demo.description, channel=Channel.WECHAT,
-    ))
-    helper = session.get(Helper, case.helper_id) if case.helper_id else None
-    for action, data in demo.steps:
-        actor = _actor_for(action, helper, resident_actor, staff)
-        service.transition(session, actor, case.id, action, data)
-
-
-def _resident(session: Session, n: int, village: Region) -> Actor:
-    openid = f"demo-resident-{n}"
-    resident = session.scalar(select(Resident).where(Resident.openid == openid))
-    if resident is None:
-        resident = Resident(openid=openid, name=_name(100 + n),
-                            phone=_phone(900 + n), village_id=village.id, subscribed=True)
-        session.add(resident)
-        session.flush()
-    return Actor(kinds=frozenset({ActorKind.RESIDENT}), name=resident.name, resident_id=resident.id, via=Via.CLI,
-                 openid=openid)
-
-
-def _actor_for(action: Action, helper: Helper | None, resident: Actor, staff: Actor) -> Actor:
-    if action in (Action.REQUEST_TERMINATION, Action.SUPPLEMENT):
-        return resident
-    if action is Action.ARCHIVE:
-        return staff
-    assert helper is not None, "demo villages always have a helper"
-    return Actor(kinds=frozenset({ActorKind.HELPER}), name=helper.name, role=Role.HELPER, helper_id=helper.id,
-                 via=Via.CLI)
+    return demo_story.tell(session, _name, _phone)
 
 
 # Console sign-in for trying /console/ in the demo (README, 演示): these names with DEMO_CONSOLE_PASSWORD.
@@ -256,12 +151,7 @@ def seed_demo(session: Session) -> str:
     staff = _task_forces(session)
     console = _console_staff(session)
     _api_keys(session)
-    # The demo's cases were submitted a few days ago so their clocks show something.
-    clock.move(-timedelta(days=3))
-    try:
-        cases = _seed_cases(session)
-    finally:
-        clock.move(timedelta(days=3))
+    cases = _seed_cases(session)
     return (f"演示数据已就绪：新增区域 {regions} 个，事项目录 {catalog.version}（新增 {catalog.added}），"
             f"新增帮办员和书记 {helpers} 名、专班成员 {staff} 名，新增办件 {cases} 件，"
             f"新增工作台演示账号 {console} 个（密码见 README 演示一节）。")

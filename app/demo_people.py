@@ -21,14 +21,17 @@ class DemoPerson:
 DEMO_VILLAGE = "500231001001"  # the village every demo person below belongs to or looks after
 
 DEMO_PEOPLE: tuple[DemoPerson, ...] = (
-    DemoPerson("demo-resident-1", "群众（有三件办件）", "resident",
-               "补交帮办员要的材料、给办结的事项评价，或发“办事”委托一件新的事。"),
+    DemoPerson("demo-resident-1", "群众（三件办件：待补材料、待评价、已评价）", "resident",
+               "发“进度”看三件办件；点“材料补正通知”的消息卡片，在办件页上传照片补材料；发“满意”给刚办结的"
+               "医疗救助评价；发“1”委托一件新的事。"),
     DemoPerson("demo-daughter-1", "替母亲办事的女儿", "agent",
-               "扫村公示牌的二维码，替母亲委托申请，帮办员会按代办人联系你。"),
+               "点菜单“我的办件”，看替母亲申请的特困供养办到了哪一步；发“帮我妈妈申请临时救助”，"
+               "聊天会问母亲的姓名，替她再委托一件。"),
     DemoPerson(f"demo-helper-{DEMO_VILLAGE}", "村帮办代办员", "helper",
-               "点开模板消息进工作台：受理、一次性告知缺的材料、送件、反馈进度、办结。"),
+               "点菜单“帮办员工作台”：受理新委托（有一件要先和委托人确认事项）、一次性告知缺的材料、送件、"
+               "反馈进度、办结，给要求终止的灾害救助办终止并登记交还的材料。"),
     DemoPerson(f"demo-secretary-{DEMO_VILLAGE}", "村（社区）书记", "secretary",
-               "看本村的办件和逾期提醒。"),
+               "点写着“请确认终止”的消息卡片，确认赵秀芳签字的终止声明；在书记页面看本村每件办件和超期的办件。"),
     DemoPerson("demo-console-township-staff", "街道帮办代办专班", "task_force",
-               "扫工作台登录码登录控制台，收逾期提醒和每周督查。"),
+               "扫控制台登录页的二维码登录：审批延期、关闭差评整改、答复投诉、签上周的周查、报送季度台账。"),
 )
