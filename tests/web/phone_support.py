@@ -220,9 +220,13 @@ class WeChatPhone:
 
     # -- template messages and their pages ------------------------------------------------------------
 
+    def cards(self, title: str | re.Pattern[str]) -> Locator:
+        """Every template card titled ``title`` on the phone."""
+        return self.page.locator("#chat .card", has=self.page.locator(".card-title", has_text=title))
+
     def card(self, title: str | re.Pattern[str], *, containing: str | None = None) -> Locator:
         """The newest template card titled ``title`` (waits for the worker to deliver it)."""
-        cards = self.page.locator("#chat .card", has=self.page.locator(".card-title", has_text=title))
+        cards = self.cards(title)
         if containing is not None:
             cards = cards.filter(has_text=containing)
         expect(cards.last).to_be_visible(timeout=ARRIVAL_MS)

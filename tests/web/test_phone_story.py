@@ -28,6 +28,7 @@ from tests.console.conftest import add_staff, desk
 from tests.images import picture
 from tests.web.browser import phone, snap
 from tests.web.phone_support import (
+    ARRIVAL_MS,
     DAUGHTER,
     HELPER,
     RESIDENT,
@@ -116,7 +117,7 @@ def test_notice_board_poster_chat_casework_rating_ledger_and_console_through_the
 
     # 李秀英's card says what is missing; its page takes the photo.
     held.be(RESIDENT)
-    page = held.opens(held.card("材料补正通知"))
+    page = held.opens(held.card("材料补正通知", containing="居民身份证"))
     expect(page.locator(".badge")).to_have_text("还需要补材料")
     expect(page.get_by_text("1. 居民身份证")).to_be_visible()
     page.locator("input[name=photos]").set_input_files(files=[{
@@ -151,10 +152,10 @@ def test_notice_board_poster_chat_casework_rating_ledger_and_console_through_the
 
     # 李秀英's phone has a card for each step; she rates in the chat.
     held.be(RESIDENT)
-    expect(held.card("业务受理通知", containing="受理")).to_be_visible()
+    expect(held.cards("业务受理通知")).to_have_count(2, timeout=ARRIVAL_MS)  # the receipt, then the acceptance
     expect(held.card("办理进度通知", containing="街道已审核")).to_be_visible()
-    expect(held.card("办结通知")).to_be_visible()
-    page = held.opens(held.card("服务评价提醒"))
+    expect(held.card("办结通知", containing="临时救助2000元已批准")).to_be_visible()
+    page = held.opens(held.card("服务评价提醒", containing="王芳"))
     expect(page.locator(".badge")).to_have_text("办好了，请评价")
     expect(page.get_by_text("临时救助2000元已批准").first).to_be_visible()
     held.back()
@@ -250,7 +251,7 @@ def test_a_daughter_asks_to_stop_the_helper_terminates_and_records_the_hand_over
 
     # The daughter asks in the chat to stop, and confirms.
     held.be(DAUGHTER)
-    expect(held.card("业务受理通知", containing="受理")).to_be_visible()
+    expect(held.cards("业务受理通知")).to_have_count(2, timeout=ARRIVAL_MS)  # the receipt, then the acceptance
     asked = held.says("不办了，帮我取消")
     assert number in asked and "回复 1 确认取消" in asked
     assert f"已申请取消 {number}" in held.says("1")
@@ -272,7 +273,8 @@ def test_a_daughter_asks_to_stop_the_helper_terminates_and_records_the_hand_over
 
     # What the daughter sees: the card, and on its page the case ended with her papers handed back.
     held.be(DAUGHTER)
-    page = held.opens(held.card("办理结果通知"))
+    page = held.opens(held.card("办理结果通知", containing="材料已交还刘芳"))
+    expect(page.locator("h1")).to_have_text("最低生活保障申请")
     expect(page.locator(".badge")).to_have_text("已终止办理")
     expect(page.get_by_text("已经终止办理，材料已经还给您")).to_be_visible()
     expect(page.locator(".timeline li").last).to_have_text(re.compile("^已终止办理，材料已交还给刘芳"))
