@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.config import get_settings
 from app.demo_people import DEMO_PEOPLE
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -46,7 +48,21 @@ async def home(request: Request) -> HTMLResponse:
             if root else "")
     return HTMLResponse(_PAGE.format(
         root=html.escape(root), options=_person_options(chosen), items=items, docs=docs,
+        elsewhere=_elsewhere(request, root),
     ), headers={"Cache-Control": "no-store"})
+
+
+def _elsewhere(request: Request, root: str) -> str:
+    """A warning when the phone is opened at another address than the service's public one: the pages its
+    cards open live there, and the sign-in it hands over (a cookie) would be left at this address. Only where
+    the sandbox is mounted in the app (the demo): alone, it is never at the app's address."""
+    public = get_settings().public_base_url
+    parts = urlsplit(public)
+    if not root or (request.url.scheme, request.url.netloc) == (parts.scheme, parts.netloc):
+        return ""
+    phone = html.escape(f"{public}{root}/")
+    return (f'<p id="elsewhere" class="elsewhere">这个手机要从服务的地址打开，网页才认得出是谁：'
+            f'请改用 <a href="{phone}">{phone}</a>。</p>')
 
 
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -56,6 +72,7 @@ _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <link rel="stylesheet" href="{root}/_sandbox/static/phone.css">
 </head><body data-root="{root}">
 <main class="desk">
+{elsewhere}
 <section class="who" aria-label="选择扮演的人">
   <label for="person">我是</label>
   <select id="person">{options}</select>

@@ -20,8 +20,12 @@ def demo(database_url: str) -> Iterator[httpx.Client]:
     from app.main import create_app
 
     assert get_settings().env == "demo"
-    with serve(create_app()) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+    with serve(create_app()) as base_url, httpx.Client(base_url=base_url, timeout=10) as http, \
+            pytest.MonkeyPatch.context() as env:
+        env.setenv("BANGBAN_PUBLIC_BASE_URL", base_url)
+        get_settings.cache_clear()
         yield http
+    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("address", ["/sandbox", "/sandbox/"])
@@ -73,3 +77,13 @@ def test_as_preselects_a_person_or_adds_another_openid(demo: httpx.Client) -> No
     assert re.search(rf'<option value="{helper}"[^>]* selected>', demo.get(f"/sandbox/?as={helper}").text)
     other = demo.get("/sandbox/?as=o-someone-else").text
     assert '<option value="o-someone-else" data-try="" selected>其他：o-someone-else</option>' in other
+
+
+def test_the_phone_opened_at_another_address_points_to_the_public_one(
+        demo: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANGBAN_PUBLIC_BASE_URL", "http://bangban.test:8000")
+    get_settings.cache_clear()
+
+    page = demo.get("/sandbox/").text
+
+    assert '请改用 <a href="http://bangban.test:8000/sandbox/">' in page
