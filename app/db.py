@@ -6,6 +6,7 @@ the CLI are plain scripts, and nothing blocks an event loop.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -13,9 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
+
+# Connections each process keeps open to PostgreSQL, and more it may open in a burst. The callback runs
+# at most POOL_SIZE messages at once (app/wechat/router.py), so it never waits for a connection.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+# A connection that sat in the pool longer than this is tried before use, so a database restarted
+# meanwhile costs no request; one back from a request a moment ago is not, which spares a burst of
+# callbacks a round trip each. (Should the database go away within the window, the request that meets
+# the dead connection fails as a disconnect, and the pool replaces every connection it holds.)
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def _prepare_sqlite(engine: Engine, url: str) -> None:
@@ -46,7 +58,31 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _prepare_sqlite(engine, url)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:
+            # The pool then discards this connection and checks out another (SQLAlchemy's recipe).
+            raise DisconnectionError(str(exc)) from exc
 
 
 def get_engine() -> Engine:

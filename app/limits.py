@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BindParameter, ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -145,17 +145,27 @@ def check_photos(session: Session, actor: Actor, case: Entrustment | None, sizes
 # ---- the chat -----------------------------------------------------------------------------------------
 
 
+def chat_window(openid: str | BindParameter[str], since: datetime | BindParameter[datetime]
+                ) -> list[ColumnElement[bool]]:
+    """The messages ``check_chat`` counts, received since a minute ago; the chat reads their count with
+    the sender, in one query."""
+    return [InboundMessage.openid == openid, InboundMessage.received_at >= since,
+            InboundMessage.msg_type.in_(CHAT_KINDS)]
+
+
+def over_chat_limit(count: int) -> bool:
+    return count > get_settings().limit_chat_messages_per_minute
+
+
 def check_chat(session: Session, openid: str) -> None:
     """A message just recorded (its ``InboundMessage`` row is flushed, so it is counted): ``TooMany`` when
     ``openid`` sent more than the limit in the last minute. A refused message is rolled back with its row."""
-    settings = get_settings()
     now = clock.now()
     count, oldest = session.execute(
         select(func.count(InboundMessage.id), func.min(InboundMessage.received_at))
-        .where(InboundMessage.openid == openid, InboundMessage.received_at >= now - MINUTE,
-               InboundMessage.msg_type.in_(CHAT_KINDS))
+        .where(*chat_window(openid, now - MINUTE))
     ).one()
-    if int(count) > settings.limit_chat_messages_per_minute:
+    if over_chat_limit(int(count)):
         wait = _wait(oldest, MINUTE, now)
         raise TooMany(f"您发得太快了，请歇一会儿，{_in_words(wait)}后再发。刚才这条没有记下，前面说的我们都记下了。",
                       retry_after=wait)

@@ -44,6 +44,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     api_errors.install(app)
+    # First: routes are matched in order, and a burst of callbacks should not be compared with a hundred others.
+    app.include_router(wechat_router)
     install_api_docs(app)
     for api_router in (regions_router, matters_router, helpers_router, entrustments_router, case_notifications_router,
                        notifications_router, rectifications_router):
@@ -56,7 +58,6 @@ def create_app() -> FastAPI:
         from app.sandbox.app import create_sandbox_app
 
         app.mount("/sandbox", create_sandbox_app())
-    app.include_router(wechat_router)
     # Last: its middleware is then the outermost, so every log line of a request carries the request id.
     install_observability(app)
     return app

@@ -7,7 +7,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
-from app.chat import casework, console_login, dialogue, entrust, guides, helpers, residents, understand, wording
+from app.chat import (
+    casework,
+    console_login,
+    dialogue,
+    entrust,
+    guides,
+    helpers,
+    residents,
+    senders,
+    understand,
+    wording,
+)
 from app.chat.dialogue import FLOW_CANCEL, FLOW_ENTRUST, FLOW_LOOKUP, FLOW_POLICY, FLOW_RATE, Chat, choice
 from app.chat.entrust import Step
 from app.chat.understand import Want
@@ -33,6 +44,10 @@ def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
     """The resident's chat and whether a stale half-written entrustment was just dropped. The
     resident is locked before their state is read: another message of theirs still being handled
     finishes first, and this one sees where it left the dialogue."""
+    sender = senders.take(session, openid)
+    if sender is not None:
+        state, stale = dialogue.live(session, sender.state)
+        return Chat(session, openid, sender.resident, state), stale
     resident = resident_service.find_or_create(session, openid)
     state, stale = dialogue.load(session, openid)
     return Chat(session, openid, resident, state), stale
@@ -40,6 +55,9 @@ def open_chat(session: Session, openid: str) -> tuple[Chat, bool]:
 
 def _helper_queue(session: Session, openid: str) -> Reply | None:
     """A bound helper who writes gets their queue, unless they are entrusting something themselves."""
+    sender = senders.known(session, openid)
+    if sender is not None and not sender.is_helper:
+        return None
     helper = binding.bound_helper(session, openid)
     if helper is None or dialogue.under_way(session, openid):
         return None

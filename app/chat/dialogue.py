@@ -58,7 +58,11 @@ class Chat:
 
 def load(session: Session, openid: str) -> tuple[ConversationState | None, bool]:
     """The resident's live state, and whether a stale one holding their input was just dropped."""
-    state = session.get(ConversationState, openid, populate_existing=True)
+    return live(session, session.get(ConversationState, openid, populate_existing=True))
+
+
+def live(session: Session, state: ConversationState | None) -> tuple[ConversationState | None, bool]:
+    """``state`` while it lives; an expired one is dropped, and whether it held the resident's input."""
     if state is None:
         return None, False
     if state.expires_at > clock.now():
@@ -71,10 +75,10 @@ def load(session: Session, openid: str) -> tuple[ConversationState | None, bool]
 
 def under_way(session: Session, openid: str) -> bool:
     """Whether a live dialogue is in progress; a plain read that loads no state."""
-    live = select(ConversationState.openid).where(
+    query = select(ConversationState.openid).where(
         ConversationState.openid == openid, ConversationState.expires_at > clock.now()
     )
-    return session.scalar(live) is not None
+    return session.scalar(query) is not None
 
 
 def begin(chat: Chat, flow: str, step: str, data: dict[str, Any] | None = None,
@@ -103,13 +107,13 @@ def goto(chat: Chat, step: str, **changes: Any) -> None:
     chat.state.data = data
     chat.state.step = step
     chat.state.expires_at = clock.now() + TTL
-    chat.session.flush()
 
 
 def set_village(chat: Chat, code: str | None) -> None:
+    # No flush here or in goto(): a step that moves twice writes the state once, with the message's
+    # commit (or before the next query that reads it).
     assert chat.state is not None
     chat.state.village_code = code
-    chat.session.flush()
 
 
 def finish(chat: Chat) -> None:

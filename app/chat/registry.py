@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage  # type: ignore[import-untyped]
 
 from app import limits
-from app.chat import conversation, delivery, menu, scenes
+from app.chat import conversation, delivery, menu, scenes, senders
 from app.wechat.handlers import Handler, register_event, register_message
 from app.wechat.reply import Reply
 
@@ -22,7 +22,9 @@ def paced(handler: Handler) -> Handler:
 
     @wraps(handler)
     def handle(session: Session, message: BaseMessage) -> Reply | None:
-        limits.check_chat(session, message.source)
+        sender = senders.arrive(session, message.source)
+        if sender is None or limits.over_chat_limit(sender.recent_messages):
+            limits.check_chat(session, message.source)
         return handler(session, message)
 
     return handle

@@ -2,10 +2,12 @@
 to three times).
 
 The retry record and the handler's writes share one transaction: the ``InboundMessage`` row is
-inserted and flushed first, then the handler runs, then its reply is stored on the row and all of
-it commits. A retry that arrives meanwhile blocks on the unique ``dedupe_key`` until the first
-transaction ends: after a commit its insert fails and it answers the stored reply; after a
-rollback its insert goes through and it handles the message itself.
+inserted first (``ON CONFLICT DO NOTHING``, so a duplicate is an empty answer, not an error), then the
+handler runs, then its reply is stored on the row and all of it commits. A retry that arrives meanwhile
+waits (on the sender's lock, see ``_claim``, and on the unique ``dedupe_key``) until the first transaction
+ends: after a commit its insert does nothing and it reads the stored reply in the same transaction;
+after a rollback its insert goes through and it handles the message itself. One connection and one
+transaction either way.
 
 When the database cannot be reached, or drops the connection mid-way (a restart, a failover), nothing was
 committed and ``StorageUnavailable`` tells the callback not to answer 200: WeChat posts the message again,
@@ -14,22 +16,30 @@ and that retry is the recovery.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+import hashlib
+from functools import cache
+from typing import cast
+
+from sqlalchemy import BigInteger, String, Table, bindparam, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from app import clock
 from app.db import unit_of_work
 from app.models import InboundMessage
+from app.models.base import UTCDateTime
 from app.wechat import handlers
 from app.wechat.parse import Incoming
 from app.wechat.reply import Reply
 
 # Each round ends in a commit (handled), a stored reply (duplicate) or, should the first attempt's
-# row vanish between our failed insert and our read, one more try.
+# row vanish between our empty insert and our read, one more try.
 _ROUNDS = 3
 
 
-class _Duplicate(Exception):
+class _Vanished(Exception):
     pass
 
 
@@ -48,31 +58,67 @@ def process(incoming: Incoming) -> Reply | None:
 def _settle(incoming: Incoming) -> Reply | None:
     for _ in range(_ROUNDS):
         try:
-            return _handle_first(incoming)
-        except _Duplicate:
-            first = _committed(incoming.dedupe_key)
-            if first is not None:
-                return Reply(first.reply) if first.reply is not None else None
+            return _handle_once(incoming)
+        except _Vanished:
+            continue
     raise RuntimeError(f"could not settle inbound message {incoming.log_ref}")
 
 
-def _handle_first(incoming: Incoming) -> Reply | None:
+def _sender_key(openid: str) -> int:
+    """The sender's advisory lock: 64 bits of a hash of the openid."""
+    return int.from_bytes(hashlib.blake2b(openid.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+@cache
+def _claim(dialect: str) -> ReturningInsert[tuple[int]]:
+    """Record the message unless its key is taken; the new row's id, or nothing for a copy.
+
+    On PostgreSQL the same statement first takes the sender's transaction-scoped advisory lock, so one
+    sender's messages are handled one after another, whatever their keys: whatever a handler reads in
+    its next statement (the dialogue state the sender's previous message left) is what that message
+    committed. SQLite has a single writer and needs none."""
+    table = cast(Table, InboundMessage.__table__)
+    columns = ["dedupe_key", "openid", "msg_type", "status", "received_at"]
+    values = (bindparam("dedupe_key", type_=String()), bindparam("openid", type_=String()),
+              bindparam("msg_type", type_=String()), literal("processing"),
+              bindparam("received_at", type_=UTCDateTime()))
+    taken = [table.c.dedupe_key]
+    if dialect == "postgresql":
+        held = select(func.pg_advisory_xact_lock(bindparam("sender", type_=BigInteger())).label("held")).subquery()
+        return (postgresql.insert(table)
+                .from_select(columns, select(*values).select_from(held), include_defaults=False)
+                .on_conflict_do_nothing(index_elements=taken).returning(table.c.id))
+    return (sqlite.insert(table).values(dict(zip(columns, values, strict=True)))
+            .on_conflict_do_nothing(index_elements=taken).returning(table.c.id))
+
+
+_FINISH = (
+    update(InboundMessage)
+    .where(InboundMessage.id == bindparam("record_id"))
+    .values(status="done", reply=bindparam("reply", type_=InboundMessage.reply.type),
+            finished_at=bindparam("finished_at", type_=UTCDateTime()))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _handle_once(incoming: Incoming) -> Reply | None:
     with unit_of_work() as session:
-        record = InboundMessage(
-            dedupe_key=incoming.dedupe_key, openid=incoming.openid, msg_type=incoming.kind
-        )
-        session.add(record)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise _Duplicate from None
+        record_id = session.scalar(_claim(session.get_bind().dialect.name), {
+            "dedupe_key": incoming.dedupe_key, "openid": incoming.openid, "msg_type": incoming.kind,
+            "received_at": clock.now(), "sender": _sender_key(incoming.openid)})
+        if record_id is None:
+            return _stored_reply(session, incoming.dedupe_key)
         reply = handlers.handle(session, incoming.message)
-        record.status = "done"
-        record.reply = reply.text if reply else None
-        record.finished_at = clock.now()
+        session.execute(_FINISH, {"record_id": record_id, "reply": reply.text if reply else None,
+                                  "finished_at": clock.now()})
         return reply
 
 
-def _committed(dedupe_key: str) -> InboundMessage | None:
-    with unit_of_work() as session:
-        return session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == dedupe_key))
+def _stored_reply(session: Session, dedupe_key: str) -> Reply | None:
+    """The reply the first copy committed (read in a statement of its own, so it sees that commit)."""
+    row = session.execute(
+        select(InboundMessage.id, InboundMessage.reply).where(InboundMessage.dedupe_key == dedupe_key)
+    ).first()
+    if row is None:
+        raise _Vanished
+    return Reply(row.reply) if row.reply is not None else None

@@ -12,10 +12,14 @@ import re
 import uuid
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
-from app.config import get_settings
+from app.config import Settings, get_settings
+from app.db import POOL_SIZE
 from app.errors import AppError
 from app.wechat import inbox, texts
 from app.wechat.crypto import CallbackQuery, open_envelope, seal
@@ -47,9 +51,13 @@ def _refuse(exc: Rejected, request_id: str) -> Response:
     return PlainTextResponse(exc.reason, status_code=exc.status, headers={"X-Request-Id": request_id})
 
 
+# The callback's own share of threads: no more at once than the pool has connections, so a burst
+# queues here, cheaply, instead of in threads each waiting for a connection.
+_WORKERS = anyio.CapacityLimiter(POOL_SIZE)
+
+
 async def _bounded_body(request: Request) -> bytes:
-    """The body, never read past ``MAX_BODY_BYTES`` whatever Content-Length claims. Reading is the
-    only async part; the endpoints themselves are sync and run in the thread pool."""
+    """The body, never read past ``MAX_BODY_BYTES`` whatever Content-Length claims."""
     try:
         check_declared_length(request.headers.get("content-length"))
     except Rejected as exc:
@@ -62,6 +70,14 @@ async def _bounded_body(request: Request) -> bytes:
             raise HTTPException(413, "body too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _query(request: Request) -> CallbackQuery:
+    params = request.query_params
+    return CallbackQuery(**{name: params.get(name, "") for name in _QUERY_FIELDS})
+
+
+_QUERY_FIELDS = ("signature", "timestamp", "nonce", "encrypt_type", "msg_signature")
 
 
 @router.get(CALLBACK_PATH, response_class=PlainTextResponse)
@@ -80,13 +96,21 @@ def verify_url(request: Request, query: Annotated[CallbackQuery, Depends()], ech
 
 
 @router.post(CALLBACK_PATH)
-def receive(
-    request: Request,
-    query: Annotated[CallbackQuery, Depends()],
-    body: Annotated[bytes, Depends(_bounded_body)],
-) -> Response:
-    settings = get_settings()
+async def receive(request: Request) -> Response:
+    """Read the body here; verify, handle and answer in one trip to a worker thread (the handler's
+    database work is blocking)."""
     request_id = _request_id(request)
+    try:
+        body = await _bounded_body(request)
+    except ClientDisconnect:
+        # WeChat (or whoever) hung up mid-body: there is no one to answer, and nothing was received.
+        log.info("wechat callback: the client disconnected before the body was read (request %s)", request_id)
+        return Response(status_code=400)
+    return await anyio.to_thread.run_sync(_receive, get_settings(), _query(request), body, request_id,
+                                          limiter=_WORKERS)
+
+
+def _receive(settings: Settings, query: CallbackQuery, body: bytes, request_id: str) -> Response:
     try:
         incoming = read_message(open_envelope(settings, query, body))
     except Rejected as exc:
