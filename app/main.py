@@ -58,6 +58,10 @@ def create_app() -> FastAPI:
         from app.sandbox.app import create_sandbox_app
 
         app.mount("/sandbox", create_sandbox_app())
+        # The guided tour of the demo, linking the sandbox phone, the pages and the console.
+        from app.web.tour import router as tour_router
+
+        app.include_router(tour_router)
     # Last: its middleware is then the outermost, so every log line of a request carries the request id.
     install_observability(app)
     return app
