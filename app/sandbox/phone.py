@@ -165,13 +165,12 @@ def _menu_buttons(state: SandboxState, settings: Settings) -> list[dict[str, Any
 async def _scannable(state: SandboxState, settings: Settings) -> list[dict[str, Any]]:
     """The codes the account made that can still be scanned, newest first, with a label a person reads.
     The demo village's poster is a permanent code the account made long ago: it is always there."""
+    poster = f"village:{DEMO_VILLAGE}"
+    if all(code.scene != poster for code in list(state.qrcodes)):
+        state.create_qrcode({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": poster}}})
     now = time.time()
     found = {str(code["scene"]): code for code in state.snapshot(list(state.qrcodes))
              if code["expire_seconds"] is None or code["created_at"] + code["expire_seconds"] > now}
-    poster = f"village:{DEMO_VILLAGE}"
-    if poster not in found:
-        state.create_qrcode({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": poster}}})
-        return await _scannable(state, settings)
     codes = []
     # Temporary codes (a binding code, a console's sign-in code) were just made to be scanned: they come first.
     for scene, code in sorted(found.items(), key=lambda item: (item[1]["expire_seconds"] is None,
