@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.clock import CHINA, now
 from app.config import Settings, get_settings
@@ -51,6 +51,23 @@ class TemplateEntry(BaseModel):
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kinds: dict[str, TemplateEntry]
+
+    @model_validator(mode="after")
+    def _one_shape_per_template(self) -> Catalog:
+        """A WeChat template has one title and one set of keyword fields: kinds that share a template_id
+        must agree on both, or WeChat shows one kind's message under another's title with blank fields."""
+        first_of: dict[str, tuple[str, TemplateEntry]] = {}
+        for kind, entry in self.kinds.items():
+            if not entry.template_id:
+                continue
+            seen = first_of.setdefault(entry.template_id, (kind, entry))
+            other_kind, other = seen
+            shape = [(f.key, f.type) for f in entry.fields]
+            if other.title != entry.title or [(f.key, f.type) for f in other.fields] != shape:
+                raise ValueError(
+                    f"{other_kind} 和 {kind} 用同一个模板 {entry.template_id}，但标题或字段不同。微信的一个模板只有"
+                    "一个标题和一组关键词字段：请给它们各自的模板，或把标题和字段改成一致")
+        return self
 
     def missing_kinds(self) -> list[str]:
         """Notification kinds that have no template: their messages wait until one is configured."""
