@@ -60,6 +60,11 @@ def voice_message(openid: str, recognition: str, media_id: str) -> str:
             f"<Recognition>{_cdata(recognition)}</Recognition></xml>")
 
 
+def image_message(openid: str, pic_url: str, media_id: str) -> str:
+    return (f"<xml>{_head(openid, int(time.time()), 'image')}<PicUrl>{_cdata(pic_url)}</PicUrl>"
+            f"<MediaId>{_cdata(media_id)}</MediaId><MsgId>{next(_msg_ids)}</MsgId></xml>")
+
+
 def event_message(openid: str, event: str, key: str | None = None, ticket: str | None = None) -> str:
     """An event. WeChat stamps events to the second and the app tells retries apart by sender, time, event
     and key, so two taps of one button within a second would look like a retry: each event of a person

@@ -85,7 +85,11 @@ _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <section class="phone" aria-label="手机">
   <header class="bar">
     <span class="account">帮办代办</span>
-    <button id="scan" type="button" aria-label="扫一扫">扫一扫</button>
+    <span class="tools">
+      <button id="photo" type="button">发图片</button>
+      <input id="photo-file" type="file" accept="image/jpeg,image/png" hidden>
+      <button id="scan" type="button" aria-label="扫一扫">扫一扫</button>
+    </span>
   </header>
   <div id="chat" class="chat" aria-live="polite"></div>
   <div id="codes" class="codes" hidden>

@@ -5,6 +5,8 @@ to poll. It reaches the app only over HTTP, as WeChat does."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import time
 from datetime import datetime
@@ -12,7 +14,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.clock import CHINA
@@ -28,6 +30,9 @@ from app.web.session import LOGIN_COOKIE as H5_LOGIN_COOKIE
 from app.web.session import SESSION_COOKIE as H5_SESSION_COOKIE
 from app.wechat.menus import DEFAULT_MENU_PATH, load_menu, render_menu
 
+# WeChat takes pictures of up to 10 MB from a phone; the demo's phone keeps to a size a page can post as JSON.
+MAX_PICTURE_BYTES = 5 * 1024 * 1024
+PICTURE_TYPES = {"image/jpeg", "image/png"}
 SCAN_KINDS = {"village": "公示牌", "bind": "帮办员绑定码", "login": "控制台登录码"}
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _NOTICE_TITLE = "社会救助帮办代办公示"
@@ -40,12 +45,14 @@ class Switch(BaseModel):
 
 class Send(BaseModel):
     openid: str
-    type: str = Field(pattern="^(text|voice|click|view|scan)$")
+    type: str = Field(pattern="^(text|voice|image|click|view|scan)$")
     text: str = Field("", max_length=2000)
     key: str = Field("", max_length=128)
     url: str = Field("", max_length=1024)
     scene: str = Field("", max_length=64)
     label: str = Field("", max_length=60)
+    picture: str = Field("", max_length=MAX_PICTURE_BYTES * 4 // 3 + 4, description="base64")
+    content_type: str = ""
 
 
 def phone_routes(state: SandboxState) -> APIRouter:
@@ -80,6 +87,12 @@ def phone_routes(state: SandboxState) -> APIRouter:
     async def codes() -> dict[str, Any]:
         return {"codes": await _scannable(state, get_settings())}
 
+    @router.get("/media/{media_id}")
+    async def media(media_id: str) -> Response:
+        """A picture a person sent, at its PicUrl (WeChat serves these from its own image host)."""
+        found = state.get_media(media_id)
+        return Response(found.content, media_type=found.content_type)
+
     @router.post("/send")
     async def send(body: Send) -> dict[str, Any]:
         settings = get_settings()
@@ -95,6 +108,11 @@ def phone_routes(state: SandboxState) -> APIRouter:
             else:
                 media_id = state.add_media(b"#!AMR\n", "audio/amr", "voice")
                 xml = callback.voice_message(openid, text, media_id)
+        elif body.type == "image":
+            media_id = state.add_media(_picture(body), body.content_type, "image")
+            state.add_phone_entry(openid, "mine", "", kind="image", media_id=media_id)
+            xml = callback.image_message(openid, f"{settings.wechat_api_base}/_sandbox/phone/media/{media_id}",
+                                         media_id)
         elif body.type == "click":
             state.add_phone_entry(openid, "note", f"点了菜单「{body.label or body.key}」", kind="click")
             xml = callback.event_message(openid, "CLICK", body.key)
@@ -126,6 +144,18 @@ def _openid(value: str) -> str:
         return check_openid(value.strip())
     except SandboxError:
         raise HTTPException(400, "openid 只能由 6 到 64 个字母、数字、下划线或连字符组成。") from None
+
+
+def _picture(body: Send) -> bytes:
+    if body.content_type not in PICTURE_TYPES:
+        raise HTTPException(400, "只能发 JPG 或 PNG 图片。")
+    try:
+        content = base64.b64decode(body.picture, validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(400, "图片没有传完整，请重新选一张。") from None
+    if not content or len(content) > MAX_PICTURE_BYTES:
+        raise HTTPException(400, "图片不能超过 5 MB，请换一张小一点的。")
+    return content
 
 
 def _template_titles() -> dict[str, str]:

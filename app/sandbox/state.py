@@ -88,6 +88,7 @@ class PhoneEntry:
     at: float
     kind: str = "text"
     card: dict[str, Any] | None = None
+    media_id: str | None = None  # a picture the person sent
 
 
 @dataclass
@@ -232,9 +233,9 @@ class SandboxState:
     # -- the phone's chats --
 
     def add_phone_entry(self, openid: str, side: str, text: str, *, kind: str = "text",
-                        card: dict[str, Any] | None = None) -> PhoneEntry:
+                        card: dict[str, Any] | None = None, media_id: str | None = None) -> PhoneEntry:
         with self._lock:
-            entry = PhoneEntry(len(self.phone) + 1, openid, side, text, self.clock(), kind, card)
+            entry = PhoneEntry(len(self.phone) + 1, openid, side, text, self.clock(), kind, card, media_id)
             self.phone.append(entry)
             return entry
 

@@ -252,3 +252,17 @@ def test_a_view_button_opens_its_page_in_the_phone_for_the_person(page: Page, de
     expect(page.frame_locator("iframe#h5").locator("body")).to_contain_text(_matter(db).name)
     assert len(demo.received("calls", path="/sns/oauth2/access_token")) == 1
     assert inbound_kinds(db) == ["event:view"]
+
+
+def test_a_picture_is_sent_as_an_image_message_with_its_media(page: Page, demo: Demo, db: Session) -> None:
+    from tests.images import picture
+
+    photo = picture()
+    open_phone(page, demo, RESIDENT)
+
+    page.set_input_files("#photo-file", files=[{"name": "身份证.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+
+    expect(theirs(page)).to_have_text([wording.MEDIA_HELP])
+    assert inbound_kinds(db) == ["image"]
+    shown = page.locator("#chat .msg.mine.image img").get_attribute("src")
+    assert shown is not None and httpx.get(f"{demo.url}{shown}", timeout=10).content == photo

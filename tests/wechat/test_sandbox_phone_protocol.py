@@ -91,3 +91,10 @@ def test_an_encrypted_reply_is_checked_and_read(settings: Callable[[str], Settin
         callback.read_reply(safe, OPENID, sealed.replace("<MsgSignature><![CDATA[", "<MsgSignature><![CDATA[0"))
     with pytest.raises(ValueError, match="someone else"):
         callback.read_reply(safe, "o-someone-else", sealed)
+
+
+def test_a_picture_carries_its_url_and_media_id() -> None:
+    image = parse_message(callback.image_message(OPENID, "http://127.0.0.1/sandbox/_sandbox/phone/media/m1", "m1"))
+
+    assert (image.type, image.image, image.media_id) == ("image", "http://127.0.0.1/sandbox/_sandbox/phone/media/m1",
+                                                         "m1")

@@ -48,6 +48,12 @@
   function bubble(entry) {
     if (entry.side === 'card') return card(entry.card);
     var node = el('div', 'msg ' + entry.side + (entry.kind ? ' ' + entry.kind : ''), entry.text);
+    if (entry.media_id) {
+      var picture = el('img');
+      picture.alt = '发出的图片';
+      picture.src = root + '/_sandbox/phone/media/' + encodeURIComponent(entry.media_id);
+      node.appendChild(picture);
+    }
     return node;
   }
 
@@ -159,6 +165,20 @@
   document.getElementById('send').addEventListener('click', function () { sendTyped('text'); });
   document.getElementById('voice').addEventListener('click', function () { sendTyped('voice'); });
   text.addEventListener('keydown', function (e) { if (e.key === 'Enter') sendTyped('text'); });
+
+  var photoFile = document.getElementById('photo-file');
+  document.getElementById('photo').addEventListener('click', function () { photoFile.click(); });
+  photoFile.addEventListener('change', function () {
+    var file = photoFile.files[0];
+    photoFile.value = '';
+    if (!file) return;
+    var reader = new FileReader();
+    reader.onload = function () {
+      var data = String(reader.result);
+      send({type: 'image', picture: data.slice(data.indexOf(',') + 1), content_type: file.type});
+    };
+    reader.readAsDataURL(file);
+  });
 
   // -- the menu --
 
