@@ -113,9 +113,11 @@ class Settings(BaseSettings):
 
     media_dir: str = "./var/media"
     template_catalog: str = ""
-    worker_concurrency: int = 4
-    worker_rate: float = 10.0
-    worker_batch: int = 50
+    # Sends in flight and a ceiling a second (README, configuration): WeChat limits template messages by
+    # a daily quota (100,000 for most accounts), not by a documented rate a second.
+    worker_concurrency: int = 48
+    worker_rate: float = 800.0
+    worker_batch: int = 100
     worker_interval: float = 5.0
     worker_max_attempts: int = 8
     worker_lease: float = 60.0

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, EncryptedJSON, UTCDateTime, str_enum, utcnow
@@ -19,10 +19,18 @@ class OutboxStatus(enum.StrEnum):
     FAILED_PERMANENT = "failed_permanent"
 
 
+DUE_STATUSES = "status IN ('pending', 'failed_temporary', 'sending')"
+"""The rows a worker may claim once their ``next_attempt_at`` has come (a ``sending`` row's lease ran
+out). Written out rather than bound, so PostgreSQL sees the partial index's own condition."""
+
+
 class OutboxMessage(Base):
     """A notification written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
+    # Claiming walks this in order and never past the sent rows, however many there are.
+    __table_args__ = (Index("ix_outbox_due", "next_attempt_at", "id", postgresql_where=text(DUE_STATUSES),
+                            sqlite_where=text(DUE_STATUSES)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(48))

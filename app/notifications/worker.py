@@ -1,7 +1,12 @@
 """The outbox worker: claims due messages, sends them to WeChat within a rate limit, retries what can
 succeed later and stops on what never will (DESIGN §6).
 
-A claimed row is ``sending`` with a lease in ``next_attempt_at``; a worker that dies mid-batch leaves
+Sending is a pipeline: a bounded number of messages are in flight on a pool of threads, the next
+rows are claimed while the last ones are still on their way, and outcomes are written a batch at a
+time (``app.notifications.leases``). So a slow WeChat is waited for concurrently, never a batch at a
+time, and the worker's memory does not grow with the backlog.
+
+A claimed row is ``sending`` with a lease in ``next_attempt_at``; a worker that dies mid-pass leaves
 rows whose lease runs out and another pass claims them again. ``client_msg_id`` is the row's dedupe
 key, so WeChat drops a second send of a message the dead worker had already handed over.
 """
@@ -15,20 +20,18 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import FrameType
-from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import Settings, get_settings
-from app.db import get_engine, unit_of_work
-from app.models import OutboxMessage, OutboxStatus
-from app.notifications.calls import open_call_task
+from app.db import unit_of_work
+from app.models import OutboxStatus
+from app.notifications.leases import Claimed, Outcome, claim, record
 from app.notifications.render import Catalog, CatalogError, catalog_path, load_catalog, render
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError, WeChatUnavailable, is_permanent, is_retryable
@@ -42,20 +45,9 @@ BACKOFF_CAP_SECONDS = 3600.0
 NOT_FOLLOWING = 43004
 ERROR_PAUSE_SECONDS = 10.0
 OUTAGE_PATIENCE = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    kind: str
-    dedupe_key: str
-    recipient_kind: str
-    recipient_openid: str | None
-    entrustment_id: int | None
-    payload: dict[str, Any]
-    attempts: int
-    created_at: datetime
-
+# Outcomes wait at most this long before they are written, so a row's state lags its send by
+# little more than this while the pipeline keeps the database to one transaction per batch.
+RECORD_EVERY_SECONDS = 0.25
 
 @dataclass
 class PassReport:
@@ -67,9 +59,15 @@ class PassReport:
     waiting: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: PassReport) -> None:
+        for name in ("claimed", "sent", "retried", "failed", "call_tasks", "waiting"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 class RateLimiter:
-    """At most ``rate`` sends a second across the worker's threads."""
+    """At most ``rate`` sends a second across the worker's threads: each send takes the next slot
+    of a schedule spaced ``1 / rate`` apart (a token bucket holding one token), so no second ever
+    sees more than ``rate`` + 1 sends, however many threads ask at once."""
 
     def __init__(self, rate: float) -> None:
         self._interval = 1.0 / rate if rate > 0 else 0.0
@@ -96,50 +94,6 @@ def client_msg_id(dedupe_key: str) -> str:
     return dedupe_key if len(dedupe_key) <= 64 else hashlib.sha256(dedupe_key.encode()).hexdigest()
 
 
-def claim(limit: int, lease: timedelta = LEASE) -> list[Claimed]:
-    """Take up to ``limit`` due rows in one short transaction. On PostgreSQL concurrent workers skip
-    each other's rows; on SQLite the write lock taken at BEGIN serialises them."""
-    with unit_of_work() as session:
-        now = clock.now()
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.next_attempt_at <= now,
-                or_(
-                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED_TEMPORARY]),
-                    and_(OutboxMessage.status == OutboxStatus.SENDING),
-                ),
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        )
-        if get_engine().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = session.scalars(query).all()
-        claimed = []
-        for row in rows:
-            row.status = OutboxStatus.SENDING
-            row.attempts += 1
-            row.next_attempt_at = now + lease
-            claimed.append(Claimed(row.id, row.kind, row.dedupe_key, row.recipient_kind, row.recipient_openid,
-                                   row.entrustment_id, dict(row.payload), row.attempts, row.created_at))
-        return claimed
-
-
-def _finish(item: Claimed, update: Callable[[OutboxMessage], None]) -> None:
-    """Record the outcome, unless the lease ran out and another pass has claimed the row since."""
-    with unit_of_work() as session:
-        row = session.get(OutboxMessage, item.id, with_for_update=True)
-        if row is not None and row.status is OutboxStatus.SENDING and row.attempts == item.attempts:
-            update(row)
-
-
-def object_session_of(row: OutboxMessage) -> Session:
-    session = object_session(row)
-    assert session is not None
-    return session
-
-
 class Dispatcher:
     def __init__(self, client: WeChatClient, *, settings: Settings | None = None,
                  catalog: Catalog | None = None) -> None:
@@ -148,11 +102,26 @@ class Dispatcher:
         self.catalog = catalog
         self.limiter = RateLimiter(self.settings.worker_rate)
         self._last_good_catalog: Catalog | None = None
-        # A claim must outlive the slowest batch (every send timing out), or another worker could
-        # take rows this one is still sending.
-        slowest = self.settings.worker_batch / max(1, self.settings.worker_concurrency) * (
-            self.settings.wechat_timeout * 2 + 1)
+        self.concurrency = max(1, self.settings.worker_concurrency)
+        self.batch = max(1, self.settings.worker_batch)
+        # In flight: the sends under way plus a batch waiting for a free thread. A new batch is
+        # claimed as soon as the waiting ones run low, so the threads never idle between batches.
+        self.window = self.concurrency + self.batch
+        # A claim must outlive the slowest wait for it (every send ahead of it timing out), or
+        # another worker could take rows this one is still sending.
+        slowest = self.window / self.concurrency * (self.settings.wechat_timeout * 2 + 1) + RECORD_EVERY_SECONDS
         self.lease = timedelta(seconds=max(self.settings.worker_lease, slowest))
+        self._pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="outbox-send")
+        return self._pool
 
     def _current_catalog(self) -> Catalog:
         """The template catalog as configured; while a saved edit does not load, the last good one."""
@@ -164,120 +133,114 @@ class Dispatcher:
             log.exception("template catalog does not load; sending with the last good one")
         return self._last_good_catalog
 
-    def run_pass(self) -> PassReport:
-        """Claim one batch and send it."""
+    def run_pass(self, stopping: threading.Event | None = None, until: float | None = None) -> PassReport:
+        """Send what is due until nothing more is, ``stopping`` is set or the monotonic clock passes
+        ``until``: claims go on while earlier sends are in flight, and every send claimed is finished
+        and recorded before this returns, so stopping loses nothing."""
         report = PassReport()
         catalog = self.catalog or self._current_catalog()
-        batch = claim(self.settings.worker_batch, self.lease)
-        report.claimed = len(batch)
-        if not batch:
-            return report
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.worker_concurrency)) as pool:
-            outcomes = list(pool.map(lambda item: self._deliver(item, catalog), batch))
-        for outcome in outcomes:
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        threads = self._threads()
+        in_flight: set[Future[Outcome]] = set()
+        finished: list[Outcome] = []
+        more_due = True
+        last_record = time.monotonic()
+        try:
+            while True:
+                waiting_for_a_thread = len(in_flight) - self.concurrency
+                claiming = more_due and not (stopping is not None and stopping.is_set()) and (
+                    until is None or time.monotonic() < until)
+                if claiming and waiting_for_a_thread < self.batch // 2:
+                    wanted = self.window - len(in_flight)
+                    items = claim(wanted, self.lease)
+                    report.claimed += len(items)
+                    more_due = len(items) == wanted
+                    in_flight.update(threads.submit(self._deliver, item, catalog) for item in items)
+                if not in_flight:
+                    break
+                done, in_flight = wait(in_flight, timeout=RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
+                finished.extend(future.result() for future in done)
+                if len(finished) >= self.batch or time.monotonic() - last_record >= RECORD_EVERY_SECONDS:
+                    self._record(finished, report)
+                    finished = []
+                    last_record = time.monotonic()
+        finally:
+            # Sends already handed to a thread finish either way; their outcomes are written if the
+            # database lets us, and otherwise the rows come back when their lease runs out.
+            for future in in_flight:
+                finished.append(future.result())
+            self._record(finished, report)
         return report
+
+    def _record(self, outcomes: list[Outcome], report: PassReport) -> None:
+        record(outcomes)
+        for outcome in outcomes:
+            setattr(report, outcome.counted_as, getattr(report, outcome.counted_as) + 1)
 
     def drain(self, max_passes: int = 1000) -> PassReport:
         """Passes until nothing is due (tests and ``worker --once``)."""
         total = PassReport()
         for _ in range(max_passes):
             report = self.run_pass()
+            total.add(report)
             if report.claimed == 0:
                 break
-            for name in ("claimed", "sent", "retried", "failed", "call_tasks", "waiting"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
         return total
 
-    def _deliver(self, item: Claimed, catalog: Catalog) -> str:
+    def _deliver(self, item: Claimed, catalog: Catalog) -> Outcome:
         try:
             return self._send(item, catalog)
         except Exception as exc:  # never lose a row to a bug: it is retried later and logged
             log.exception("outbox %s: unexpected error", item.id)
-            self._retry(item, f"内部错误：{exc!r}")
-            return "retried"
+            return _retry(item, f"内部错误：{exc!r}")
 
-    def _send(self, item: Claimed, catalog: Catalog) -> str:
+    def _send(self, item: Claimed, catalog: Catalog) -> Outcome:
         if item.recipient_openid is None:
             if item.recipient_kind == "resident":
-                self._to_call_task(item, "no_openid")
-                return "call_tasks"
-            self._fail(item, "收件人未绑定微信")
-            return "failed"
+                return _to_call_task(item, "no_openid")
+            return _fail(item, "收件人未绑定微信")
         rendered = render(catalog, item.kind, item.payload, item.entrustment_id, self.settings,
                           recipient_kind=item.recipient_kind)
         if rendered is None:
-            self._wait_for_template(item)
-            return "waiting"
+            return Outcome(item, OutboxStatus.PENDING, "waiting",
+                           last_error=f"模板目录中没有「{item.kind}」的模板，消息等待配置后发送",
+                           next_attempt_at=clock.now() + WAIT_FOR_TEMPLATE, give_back_attempt=True)
         self.limiter.wait()
         try:
             msgid = self.client.send_template(item.recipient_openid, rendered.template_id, rendered.data,
                                               url=rendered.url, client_msg_id=client_msg_id(item.dedupe_key))
         except WeChatError as error:
             return self._failed_send(item, error)
-        self._sent(item, msgid)
-        return "sent"
+        return Outcome(item, OutboxStatus.SENT, "sent", wechat_msgid=str(msgid))
 
-    def _failed_send(self, item: Claimed, error: WeChatError) -> str:
+    def _failed_send(self, item: Claimed, error: WeChatError) -> Outcome:
         reason = f"{error.errcode} {error.errmsg}"
         if error.errcode == NOT_FOLLOWING and item.recipient_kind == "resident":
-            self._to_call_task(item, "not_following")
-            return "call_tasks"
+            return _to_call_task(item, "not_following")
         if is_permanent(error) or not is_retryable(error):
-            self._fail(item, reason)
-            return "failed"
+            return _fail(item, reason)
         # While WeChat gives no answer at all (an outage), trying does not use up the attempts: the
         # message waits, up to OUTAGE_PATIENCE after it was written, for WeChat to come back.
         waiting_out_an_outage = (isinstance(error, WeChatUnavailable)
                                  and clock.now() - item.created_at < OUTAGE_PATIENCE)
         if item.attempts >= self.settings.worker_max_attempts and not waiting_out_an_outage:
-            self._fail(item, f"重试 {item.attempts} 次仍未成功：{reason}")
-            return "failed"
-        self._retry(item, reason)
-        return "retried"
+            return _fail(item, f"重试 {item.attempts} 次仍未成功：{reason}")
+        return _retry(item, reason)
 
-    def _sent(self, item: Claimed, msgid: int) -> None:
-        def update(row: OutboxMessage) -> None:
-            row.status = OutboxStatus.SENT
-            row.wechat_msgid = str(msgid)
-            row.sent_at = clock.now()
-            row.last_error = None
 
-        _finish(item, update)
+def _retry(item: Claimed, reason: str) -> Outcome:
+    return Outcome(item, OutboxStatus.FAILED_TEMPORARY, "retried", last_error=reason,
+                   next_attempt_at=clock.now() + backoff(item.attempts))
 
-    def _retry(self, item: Claimed, reason: str) -> None:
-        def update(row: OutboxMessage) -> None:
-            row.status = OutboxStatus.FAILED_TEMPORARY
-            row.last_error = reason
-            row.next_attempt_at = clock.now() + backoff(item.attempts)
 
-        _finish(item, update)
+def _fail(item: Claimed, reason: str) -> Outcome:
+    return Outcome(item, OutboxStatus.FAILED_PERMANENT, "failed", last_error=reason)
 
-    def _fail(self, item: Claimed, reason: str) -> None:
-        def update(row: OutboxMessage) -> None:
-            row.status = OutboxStatus.FAILED_PERMANENT
-            row.last_error = reason
 
-        _finish(item, update)
+def _to_call_task(item: Claimed, reason: str) -> Outcome:
+    from app.notifications.wording import REASONS
 
-    def _wait_for_template(self, item: Claimed) -> None:
-        def update(row: OutboxMessage) -> None:
-            row.status = OutboxStatus.PENDING
-            row.attempts = max(0, row.attempts - 1)
-            row.last_error = f"模板目录中没有「{item.kind}」的模板，消息等待配置后发送"
-            row.next_attempt_at = clock.now() + WAIT_FOR_TEMPLATE
-
-        _finish(item, update)
-
-    def _to_call_task(self, item: Claimed, reason: str) -> None:
-        from app.notifications.wording import REASONS
-
-        def update(row: OutboxMessage) -> None:
-            open_call_task(object_session_of(row), row, REASONS[reason])
-            row.status = OutboxStatus.FAILED_PERMANENT
-            row.last_error = f"改为电话告知：{REASONS[reason]}"
-
-        _finish(item, update)
+    return Outcome(item, OutboxStatus.FAILED_PERMANENT, "call_tasks",
+                   last_error=f"改为电话告知：{REASONS[reason]}", call_reason=REASONS[reason])
 
 
 class Worker:
@@ -308,26 +271,36 @@ class Worker:
         if warning:
             log.warning(warning)
 
-    def run(self) -> None:
-        last_sweep = 0.0
-        self._warn_about_the_calendar()
+    def _sweep_until_stopped(self) -> None:
         while not self.stopping.is_set():
-            if time.monotonic() - last_sweep >= self.sweep_every:
-                try:
-                    with unit_of_work() as session:
-                        self.sweep(session)
-                except Exception:
-                    log.exception("sweep failed; it runs again next time")
-                last_sweep = time.monotonic()
             try:
-                report = self.dispatcher.run_pass()
+                with unit_of_work() as session:
+                    self.sweep(session)
             except Exception:
-                # The database restarting or a broken catalog must not end the worker: wait, try again.
-                log.exception("send pass failed; trying again shortly")
-                self.stopping.wait(max(self.interval, ERROR_PAUSE_SECONDS))
-                continue
-            if report.claimed:
-                log.info("sent %s, retried %s, failed %s, call tasks %s, waiting %s", report.sent,
-                         report.retried, report.failed, report.call_tasks, report.waiting)
-            else:
-                self.stopping.wait(self.interval)
+                log.exception("sweep failed; it runs again next time")
+            self.stopping.wait(self.sweep_every)
+
+    def run(self) -> None:
+        self._warn_about_the_calendar()
+        # Sweeps run beside the sending, on a thread of their own, so a long sweep never stalls it.
+        sweeper = threading.Thread(target=self._sweep_until_stopped, name="worker-sweeps", daemon=True)
+        sweeper.start()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    # A long backlog is sent in passes, each taking the template catalog as it is then.
+                    report = self.dispatcher.run_pass(self.stopping, until=time.monotonic() + self.sweep_every)
+                except Exception:
+                    # The database restarting or a broken catalog must not end the worker: wait, retry.
+                    log.exception("send pass failed; trying again shortly")
+                    self.stopping.wait(max(self.interval, ERROR_PAUSE_SECONDS))
+                    continue
+                if report.claimed:
+                    log.info("sent %s, retried %s, failed %s, call tasks %s, waiting %s", report.sent,
+                             report.retried, report.failed, report.call_tasks, report.waiting)
+                else:
+                    self.stopping.wait(self.interval)
+        finally:
+            self.stopping.set()
+            sweeper.join()
+            self.dispatcher.close()

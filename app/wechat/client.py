@@ -44,7 +44,11 @@ class WeChatClient:
         self._base = self.settings.wechat_api_base
         self._timeout = httpx.Timeout(self.settings.wechat_timeout)
         self._owns_http = http is None
-        self._http = http or httpx.Client(transport=transport, timeout=self._timeout)
+        # One kept-alive connection for each of the worker's sending threads (and a few for the
+        # token and the CLI), so a busy worker reuses its connections instead of opening new ones.
+        connections = max(10, self.settings.worker_concurrency + 4)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._http = http or httpx.Client(transport=transport, timeout=self._timeout, limits=limits)
         lease = timedelta(seconds=max(30.0, 3 * self.settings.wechat_timeout))
         self.tokens = TokenStore(self.settings.wechat_app_id, self._fetch_token, lease=lease)
 

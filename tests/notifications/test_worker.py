@@ -182,7 +182,7 @@ def test_a_failing_pass_does_not_end_the_worker(sandbox_server: SandboxServer, s
     passes: list[str] = []
     loop = Worker(dispatcher(sandbox_server.base_url), sweep=lambda session: None, interval=0.0, sweep_every=3600)
 
-    def flaky_pass() -> PassReport:
+    def flaky_pass(stopping: object = None, until: object = None) -> PassReport:
         passes.append("pass")
         if len(passes) == 1:
             raise RuntimeError("the database went away")
