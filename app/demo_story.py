@@ -507,7 +507,8 @@ class _Teller:
                            or (t == 5 and w >= len(weeks) - 2))
                 if skipped:
                     continue
-                moment = datetime.combine(week + timedelta(days=7), time(10, 5 * t), clock.CHINA)
+                moment = min(datetime.combine(week + timedelta(days=7), time(10, 5 * t), clock.CHINA),
+                             self.places.anchor - timedelta(hours=1))
                 for village in villages:
                     self.at(moment, lambda v=village, wk=week, ts=township: self._sign(ts, v, wk))  # type: ignore[misc]
 

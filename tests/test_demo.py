@@ -7,6 +7,7 @@ named steps."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
 from openpyxl import load_workbook
@@ -23,11 +24,14 @@ from app.ledgers.period import Period
 from app.ledgers.reports import ReportStatus, report_status
 from app.ledgers.service import export_ledger2
 from app.models import (
+    AuditEntry,
     Base,
     Complaint,
     ComplaintStatus,
     Entrustment,
+    EntrustmentEvent,
     EntrustmentStatus,
+    Evaluation,
     Handover,
     Helper,
     Matter,
@@ -182,6 +186,16 @@ def test_a_quarter_of_history_fills_the_ledger_dashboard_and_reports(db: Session
     remind_and_archive(db, today, report)
     assert report.archived == 0
     assert db.scalar(select(func.count()).select_from(Entrustment).where(Entrustment.status == S.ARCHIVED)) >= 5
+
+
+def test_nothing_in_the_demo_happened_after_it_was_seeded(db: Session, at: Callable[[str], None]) -> None:
+    at("2026-10-12T08:30")  # a Monday before office hours, the first after the National Day holiday
+    seed_demo(db)
+    now = clock.now()
+    for column in (EntrustmentEvent.created_at, WeeklyCheck.signed_at, QuarterlyReport.submitted_at,
+                   Complaint.created_at, Evaluation.created_at, AuditEntry.created_at):
+        latest = db.scalar(select(func.max(column)))
+        assert latest is not None and latest <= now, column
 
 
 def test_running_the_demo_seed_twice_changes_nothing(db: Session) -> None:
