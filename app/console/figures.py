@@ -97,6 +97,12 @@ def _between(column: Any, period: Period) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def _rated_since(period: Period) -> list[ColumnElement[bool]]:
+    """A case is rated only after it is completed, so the ratings of the cases completed in a period were all
+    given since it began: saying so lets the database read only that part of the ratings' index."""
+    return [Evaluation.created_at >= period.starts] if period.starts is not None else []
+
+
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -234,14 +240,21 @@ def _now_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, tod
 
 
 def _submitted_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period,
-                      tallies: Mapping[int, Tally]) -> None:
-    query = by.select(func.count()).where(scope, *_between(Entrustment.submitted_at, period))
-    for key, count in session.execute(query):
-        tallies[key].submitted = count
+                      tallies: Mapping[int, Tally]) -> dict[Channel, int]:
+    """The cases entrusted in the period, per row and per channel, in one pass over the period's cases."""
+    channels = dict.fromkeys(Channel, 0)
+    query = (by.select(Entrustment.channel, func.count()).where(scope, *_between(Entrustment.submitted_at, period))
+             .group_by(Entrustment.channel))
+    for key, channel, count in session.execute(query):
+        tallies[key].submitted += count
+        channels[channel] += count
+    return channels
 
 
 def _completion_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period, today: date,
-                       tallies: Mapping[int, Tally]) -> None:
+                       tallies: Mapping[int, Tally]) -> list[tuple[int, date, int]]:
+    """The cases completed in the period, per row; with, per row and day of completion, how many had been
+    accepted (the ends of the handling days: one pass over the period's completions serves both)."""
     rectification_open = Rectification.status == RectificationStatus.OPEN
     states = {
         "open": and_(rectification_open, Rectification.due_on >= today),
@@ -249,34 +262,43 @@ def _completion_counts(session: Session, scope: ColumnElement[bool], by: _Groupi
         RectificationStatus.RESOLVED.value: Rectification.status == RectificationStatus.RESOLVED,
         RectificationStatus.UNFOUNDED.value: Rectification.status == RectificationStatus.UNFOUNDED,
     }
-    query = (by.select(func.count(), _count_if(in_time()), _count_if(Evaluation.id.is_(None)),
+    completed_on = china_date(Entrustment.completed_at)
+    query = (by.select(completed_on, func.count(), _count_if(Entrustment.accepted_at.is_not(None)),
+                       _count_if(in_time()), _count_if(Evaluation.id.is_(None)),
                        *(_count_if(Evaluation.level == level) for level in RatingLevel),
                        *(_count_if(states[state]) for state in RECTIFICATION_STATES))
-             .outerjoin(Evaluation, Evaluation.entrustment_id == Entrustment.id)
+             .outerjoin(Evaluation, and_(Evaluation.entrustment_id == Entrustment.id, *_rated_since(period)))
              .outerjoin(Rectification, Rectification.evaluation_id == Evaluation.id)
-             .where(scope, Entrustment.completed_at.is_not(None), *_between(Entrustment.completed_at, period)))
+             .where(scope, Entrustment.completed_at.is_not(None), *_between(Entrustment.completed_at, period))
+             .group_by(completed_on))
     levels = list(RatingLevel)
-    for key, completed, on_time, unrated, *rest in session.execute(query):
+    ends: list[tuple[int, date, int]] = []
+    for key, day, completed, accepted, on_time, unrated, *rest in session.execute(query):
         tally = tallies[key]
-        tally.completed, tally.in_time, tally.unrated = completed, int(on_time), int(unrated)
-        tally.ratings = {level: int(count) for level, count in zip(levels, rest[:len(levels)], strict=True)}
-        tally.rectifications = {state: int(count)
-                                for state, count in zip(RECTIFICATION_STATES, rest[len(levels):], strict=True)}
+        tally.completed += completed
+        tally.in_time += int(on_time)
+        tally.unrated += int(unrated)
+        for level, count in zip(levels, rest[:len(levels)], strict=True):
+            tally.ratings[level] += int(count)
+        for state, count in zip(RECTIFICATION_STATES, rest[len(levels):], strict=True):
+            tally.rectifications[state] += int(count)
+        if accepted:
+            ends.append((key, day, int(accepted)))
+    return ends
 
 
 def _handling_days(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period,
-                   tallies: Mapping[int, Tally]) -> None:
+                   ends: list[tuple[int, date, int]], tallies: Mapping[int, Tally]) -> None:
     """Working days from acceptance to completion, added up per row without a query per case: with W(d) the
     working days from a fixed day to d, a case took W(completed) − W(accepted), so a row took the sum over its
-    completion days of count × W minus the same over its acceptance days. The database counts the days."""
-    where = (scope, Entrustment.accepted_at.is_not(None), Entrustment.completed_at.is_not(None),
-             *_between(Entrustment.completed_at, period))
-    ends = session.execute(by.select(china_date(Entrustment.completed_at), func.count()).where(*where)
-                           .group_by(china_date(Entrustment.completed_at))).all()
-    starts = session.execute(by.select(china_date(Entrustment.accepted_at), func.count()).where(*where)
-                             .group_by(china_date(Entrustment.accepted_at))).all()
+    completion days of count × W minus the same over its acceptance days. The database counts the days: the
+    completion days come with the completion counts (``ends``), the acceptance days from here."""
     if not ends:
         return
+    where = (scope, Entrustment.accepted_at.is_not(None), Entrustment.completed_at.is_not(None),
+             *_between(Entrustment.completed_at, period))
+    starts = session.execute(by.select(china_date(Entrustment.accepted_at), func.count()).where(*where)
+                             .group_by(china_date(Entrustment.accepted_at))).all()
     working = _working_day_numbers(WorkCalendar.load(session), [day for _, day, _ in (*ends, *starts)])
     for key, day, count in ends:
         tallies[key].timed += count
@@ -305,15 +327,6 @@ def _without_helper(session: Session, actor: Actor, level: RegionLevel,
         if key in tallies:
             tallies[key].villages_without_helper += 1
     return villages
-
-
-def _channels(session: Session, scope: ColumnElement[bool], period: Period) -> dict[Channel, int]:
-    counts = dict.fromkeys(Channel, 0)
-    query = (select(Entrustment.channel, func.count()).where(scope, *_between(Entrustment.submitted_at, period))
-             .group_by(Entrustment.channel))
-    for channel, count in session.execute(query):
-        counts[channel] = count
-    return counts
 
 
 def _complaint_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
@@ -387,14 +400,14 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
     scope = entrustment_scope(session, actor)
     by = _Grouping(level)
     _now_counts(session, scope, by, today, tallies)
-    _submitted_counts(session, scope, by, period, tallies)
-    _completion_counts(session, scope, by, period, today, tallies)
-    _handling_days(session, scope, by, period, tallies)
+    channels = _submitted_counts(session, scope, by, period, tallies)
+    ends = _completion_counts(session, scope, by, period, today, tallies)
+    _handling_days(session, scope, by, period, ends, tallies)
     without = _without_helper(session, actor, level, tallies)
     total = Tally(area.id if area else None, area.name if area else "全部地区", area.code if area else None)
     for tally in tallies.values():
         total.add(tally)
     return Dashboard(area=area, period=period, today=today, row_level=level, total=total,
-                     rows=[tallies[region.id] for region in rows], channels=_channels(session, scope, period),
+                     rows=[tallies[region.id] for region in rows], channels=channels,
                      complaints=_complaints(session, actor, period), villages_without_helper=without,
                      weeks=weeks(session, actor, today))
