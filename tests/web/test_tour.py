@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.demo import DEMO_CONSOLE_PASSWORD, seed_demo
 from app.demo_people import DEMO_PEOPLE
+from tests.test_config_and_cli import GOOD
 from tests.web.browser import PHONE, age_friendly_problems, phone
 from tests.web.support import Site
 
@@ -51,3 +55,17 @@ def test_every_link_of_the_tour_leads_to_a_working_page_of_the_demo(browser: Bro
             assert answer.status == 200, f"{href}: {answer.status}"
     finally:
         context.close()
+
+
+def test_a_production_app_has_no_tour(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in GOOD.items():
+        monkeypatch.setenv(f"BANGBAN_{name.upper()}", value)
+    get_settings.cache_clear()
+    try:
+        from app.main import create_app
+
+        with TestClient(create_app()) as client:
+            assert client.get("/tour/").status_code == 404
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
