@@ -182,11 +182,15 @@ def context(payload: dict[str, Any]) -> dict[str, str]:
     name the matter by its code), and the values worked out below."""
     event = payload.get("event") or {}
     missing = [str(m) for m in event.get("missing_materials") or []]
+    handed_back = [str(m) for m in event.get("handover_materials") or []]
     values: dict[str, Any] = {
         **_readable(event),
         **_readable(payload),
         "matter": matter_label(payload),
         "missing": _list_within(missing, LIMITS["thing"]),
+        # Beside "交还" and the receiver's name in one thing field: the materials get what is left of it.
+        "handed_back": _list_within(handed_back, LIMITS["thing"] - 8),
+        "handed_back_all": "、".join(handed_back),
         "progress": progress_text(event),
         "urgency": payload.get("urgency") or "一般",
         "stage": "已送窗口" if event.get("window_name") else "办理中",

@@ -33,7 +33,7 @@ _SAY: dict[str, tuple[str, ...]] = {
                                        "想请您评价一下这次帮办服务：非常满意、满意、基本满意、不满意，还是非常不满意？"),
     "resident_evaluation_reminder": ("{matter}已经办完了，还想听听您的评价。",
                                      "您对这次帮办服务满意吗？非常满意、满意、基本满意、不满意，还是非常不满意？"),
-    "resident_terminated": ("按您的意思，{matter}已经停止办理了。", "材料已经交还给{handover_receiver}。"),
+    "resident_terminated": ("按您的意思，{matter}已经停止办理了。", "{handed_back_all}已经交还给{handover_receiver}。"),
     "resident_rectification_closed": ("关于{matter}，您提的意见乡镇（街道）已经核实处理了。",
                                       "处理情况是：{resolution}。"),
     "resident_complaint_answered": ("关于{matter}，您反映的问题{township}工作专班已经核实答复了。",

@@ -209,7 +209,8 @@ def timeline_line(event: EntrustmentEvent, case: Entrustment) -> str | None:
     if kind is EventKind.REQUEST_TERMINATION:
         return f"申请取消：{details.get('reason', '')}"
     if kind is EventKind.TERMINATE:
-        return f"已终止办理，材料已交还给{details.get('handover_receiver', '您')}"
+        materials = "、".join(details.get("handover_materials") or []) or "材料"
+        return f"已终止办理，{materials}已交还给{details.get('handover_receiver', '您')}"
     if kind is EventKind.REASSIGN:
         return "改由另一位帮办员办理"
     if kind is EventKind.ARCHIVE:

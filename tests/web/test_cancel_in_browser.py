@@ -76,6 +76,6 @@ def test_the_resident_cancels_and_the_helper_hands_the_papers_back(browser: Brow
 
     li.goto(link_sent_to(site, RESIDENT, templates["resident_terminated"]))
     expect(li.locator(".badge")).to_have_text("已终止办理")
-    expect(li.locator(".timeline")).to_contain_text("已终止办理，材料已交还给李秀英")
+    expect(li.locator(".timeline")).to_contain_text("已终止办理，居民身份证、医院病历复印件已交还给李秀英")
     expect(li.get_by_text("已经终止办理，材料已经还给您")).to_be_visible()
     snap(li, "cancel-03-ended")

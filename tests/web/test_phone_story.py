@@ -271,13 +271,13 @@ def test_a_daughter_asks_to_stop_the_helper_terminates_and_records_the_hand_over
     snap(held.page, "phone-termination-01-helper")
     held.back()
 
-    # What the daughter sees: the card, and on its page the case ended with her papers handed back.
+    # What the daughter sees: the card, and on its page the case ended with which papers were handed back.
     held.be(DAUGHTER)
-    page = held.opens(held.card("办理结果通知", containing="材料已交还刘芳"))
+    page = held.opens(held.card("办理结果通知", containing="交还刘芳：户口簿、残疾证复印件"))
     expect(page.locator("h1")).to_have_text("最低生活保障申请")
     expect(page.locator(".badge")).to_have_text("已终止办理")
     expect(page.get_by_text("已经终止办理，材料已经还给您")).to_be_visible()
-    expect(page.locator(".timeline li").last).to_have_text(re.compile("^已终止办理，材料已交还给刘芳"))
+    expect(page.locator(".timeline li").last).to_have_text(re.compile("^已终止办理，户口簿、残疾证复印件已交还给刘芳"))
     snap(held.page, "phone-termination-02-resident")
     held.close()
 
