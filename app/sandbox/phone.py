@@ -72,12 +72,12 @@ def phone_routes(state: SandboxState) -> APIRouter:
 
     @router.get("/feed")
     async def feed(openid: str, after: int = 0) -> dict[str, Any]:
-        entries = state.phone_feed(_openid(openid), after)
+        entries, last = state.phone_page(_openid(openid), after)
         titles = _template_titles()
         for entry in entries:
             if entry["card"] is not None:
                 entry["card"] = _card(entry["card"], titles)
-        return {"entries": entries, "last": len(state.phone)}
+        return {"entries": entries, "last": last}
 
     @router.get("/menu")
     async def menu() -> dict[str, Any]:

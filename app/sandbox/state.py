@@ -241,8 +241,12 @@ class SandboxState:
 
     def phone_feed(self, openid: str, after: int = 0) -> list[dict[str, Any]]:
         """The person's chat after entry ``after`` (entries are numbered from 1, across every person)."""
+        return self.phone_page(openid, after)[0]
+
+    def phone_page(self, openid: str, after: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """``phone_feed`` and the number of the last entry it looked at, to ask from next time."""
         with self._lock:
-            return [asdict(entry) for entry in self.phone[max(after, 0):] if entry.openid == openid]
+            return [asdict(entry) for entry in self.phone[max(after, 0):] if entry.openid == openid], len(self.phone)
 
     # -- menu --
 
