@@ -87,3 +87,11 @@ def test_the_phone_opened_at_another_address_points_to_the_public_one(
     page = demo.get("/sandbox/").text
 
     assert '请改用 <a href="http://bangban.test:8000/sandbox/">' in page
+
+
+def test_in_the_demo_the_pages_may_be_framed_by_the_phone_of_the_same_site_only(demo: httpx.Client) -> None:
+    framed = demo.get("/notice/500231999999", headers={"Sec-Fetch-Dest": "iframe"})
+    alone = demo.get("/notice/500231999999")
+
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in alone.headers["content-security-policy"]
