@@ -208,6 +208,8 @@ def wrk(port: int, requests_file: Path, *, connections: int = 64, seconds: int =
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency",
            "-s", str(BENCH / "replay.lua"), f"http://127.0.0.1:{port}", "--", str(requests_file), str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / f"wrk-{requests_file.stem}.txt").write_text(out)
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     assert total is not None, out
     seconds_taken = _ms(total.group(2) + total.group(3)) / 1000

@@ -114,7 +114,7 @@ def main() -> None:
         asyncio.run(prepare(port, args.residents, villages, args.connections))
         elapsed, latencies, answers = asyncio.run(storm(port, args.residents, args.copies, args.connections))
     cases = int(psql(url, "select count(*) from entrustments")) - before
-    stored = int(psql(url, "select count(*) from inbound_messages where dedupe_key like 'msg:80%'"))
+    stored = int(psql(url, "select count(*) from wechat_inbound where dedupe_key like 'msg:80%'"))
     differing = sum(1 for contents in answers.values() if len(contents) != 1)
     total = args.residents * args.copies
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
