@@ -80,3 +80,8 @@ def test_offset_still_pages_for_existing_clients_but_not_together_with_a_cursor(
 def test_a_cursor_that_is_not_one_is_refused_in_chinese(world: World, after: str) -> None:  # noqa: F811
     answer = world.platform.get("/api/v1/entrustments", params={"after": after})
     assert answer.status_code == 422 and "next_cursor" in answer.json()["message"]
+
+
+def test_a_village_code_that_names_no_village_lists_nothing(world: World, seven_cases: list[int]) -> None:  # noqa: F811
+    page = world.platform.get("/api/v1/entrustments", params={"village_code": "999999999999"}).json()
+    assert page["items"] == [] and page["total"] == 0 and page["next_cursor"] is None

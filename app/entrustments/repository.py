@@ -67,7 +67,11 @@ def page(
     if status is not None:
         conditions.append(Entrustment.status == status)
     if village_code is not None:
-        conditions.append(Entrustment.village_id.in_(select(Region.id).where(Region.code == village_code)))
+        # The village's id, not a subquery: an equality lets the (village_id, submitted_at, id) index give the order.
+        village_id = session.scalar(select(Region.id).where(Region.code == village_code))
+        if village_id is None:
+            return Page(items=[], total=0, next_cursor=None)
+        conditions.append(Entrustment.village_id == village_id)
     if helper_id is not None:
         conditions.append(Entrustment.helper_id == helper_id)
     counted = select(literal(1)).select_from(Entrustment).where(*conditions).limit(TOTAL_BOUND + 1).subquery()
