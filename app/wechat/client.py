@@ -8,6 +8,7 @@ failures and HTTP 5xx raise ``WeChatUnavailable``.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -44,17 +45,38 @@ class WeChatClient:
         self._base = self.settings.wechat_api_base
         self._timeout = httpx.Timeout(self.settings.wechat_timeout)
         self._owns_http = http is None
-        # One kept-alive connection for each of the worker's sending threads (and a few for the
-        # token and the CLI), so a busy worker reuses its connections instead of opening new ones.
-        connections = max(10, self.settings.worker_concurrency + 4)
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._http = http or httpx.Client(transport=transport, timeout=self._timeout, limits=limits)
+        # Each thread keeps a connection of its own alive (the worker sends from many at once), so
+        # a busy worker reuses its connections without the threads contending for one shared pool.
+        self._shared = http or (httpx.Client(transport=transport, timeout=self._timeout) if transport else None)
+        self._local = threading.local()
+        self._tls = httpx.create_ssl_context()  # one for all the threads' connections: it is large
+        self._opened: list[httpx.Client] = []
+        self._opened_lock = threading.Lock()
         lease = timedelta(seconds=max(30.0, 3 * self.settings.wechat_timeout))
         self.tokens = TokenStore(self.settings.wechat_app_id, self._fetch_token, lease=lease)
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if not self._owns_http:
+            return
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for client in opened:
+            client.close()
+        if self._shared is not None:
+            self._shared.close()
+
+    @property
+    def _http(self) -> httpx.Client:
+        if self._shared is not None:
+            return self._shared
+        client: httpx.Client | None = getattr(self._local, "http", None)
+        if client is None:
+            client = httpx.Client(timeout=self._timeout, verify=self._tls,
+                                  limits=httpx.Limits(max_connections=4, max_keepalive_connections=1))
+            self._local.http = client
+            with self._opened_lock:
+                self._opened.append(client)
+        return client
 
     def __enter__(self) -> WeChatClient:
         return self
