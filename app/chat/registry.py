@@ -18,7 +18,8 @@ from app.wechat.reply import Reply
 @cache
 def paced(handler: Handler) -> Handler:
     """``handler`` behind the sender's per-minute limit; the same wrapper each time, so registering twice
-    registers the same function."""
+    registers the same function. The count comes with the sender (``senders.arrive``); ``check_chat``
+    counts again only to word a refusal, or for someone new."""
 
     @wraps(handler)
     def handle(session: Session, message: BaseMessage) -> Reply | None:
