@@ -284,9 +284,9 @@ def get(session: Session, actor: Actor, entrustment_id: int) -> Entrustment:
 def cases_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
                village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
                offset: int = 0, after: Cursor | None = None) -> repository.Page:
-    """A page of the cases the actor may see, newest first; reading it is audited."""
+    """A page of the cases the actor may see, newest first, as the API's list shows them; reading it is audited."""
     found = repository.page(session, entrustment_scope(session, actor), status=status, village_code=village_code,
-                            helper_id=helper_id, limit=limit, offset=offset, after=after)
+                            helper_id=helper_id, limit=limit, offset=offset, after=after, listing=True)
     if found.items:
         audit.read(session, actor, "entrustment", None, ids=[case.id for case in found.items])
     return found
@@ -295,8 +295,10 @@ def cases_page(session: Session, actor: Actor, *, status: EntrustmentStatus | No
 def list_page(session: Session, actor: Actor, *, status: EntrustmentStatus | None = None,
               village_code: str | None = None, helper_id: int | None = None, limit: int = 50,
               offset: int = 0) -> tuple[Sequence[Entrustment], int | None]:
-    found = cases_page(session, actor, status=status, village_code=village_code, helper_id=helper_id, limit=limit,
-                       offset=offset)
+    found = repository.page(session, entrustment_scope(session, actor), status=status, village_code=village_code,
+                            helper_id=helper_id, limit=limit, offset=offset)
+    if found.items:
+        audit.read(session, actor, "entrustment", None, ids=[case.id for case in found.items])
     return found.items, found.total
 
 
