@@ -187,3 +187,28 @@ def test_the_clock_effects_of_the_table_are_what_transition_applies() -> None:
     assert set(clocks.EFFECTS) == set(Clock)
     assert {rule.clock for rule in RULES} <= set(clocks.EFFECTS)
     assert Act.__dataclass_fields__["photos"].default == ()
+
+
+def test_a_backlog_of_cases_to_archive_is_worked_off_oldest_first_a_few_per_pass(
+        db: Session, world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.entrustments import sweeps
+
+    monkeypatch.setattr(sweeps, "ARCHIVES_PER_PASS", 2)
+    helper = helper_actor(world["helper"])
+    cases = [complete(db, world, proof_reference="回执 001")]
+    for n in range(2):
+        clock.move(timedelta(days=1))
+        case = submit_as_resident(db, world["resident"], world["tree"]["guibei"], create_matter(db, f"m{n}"))
+        service.transition(db, helper, case.id, Action.ACCEPT, AcceptIn())
+        cases.append(service.transition(db, helper, case.id, Action.COMPLETE, CompleteIn(
+            result="临时救助金 2000 元已发放", replied_at=clock.now(), proof_reference=f"回执 00{n + 2}")))
+    clock.move(timedelta(days=30))
+
+    first = SweepReport()
+    remind_and_archive(db, clock.today(), first)
+    assert first.archived == 2
+    assert [c.status for c in cases] == [EntrustmentStatus.ARCHIVED, EntrustmentStatus.ARCHIVED,
+                                         EntrustmentStatus.COMPLETED]  # the two completed first
+    second = SweepReport()
+    remind_and_archive(db, clock.today(), second)
+    assert second.archived == 1 and cases[2].status is EntrustmentStatus.ARCHIVED

@@ -126,26 +126,38 @@ def _remind_to_rate(session: Session, case: Entrustment, since: timedelta, repor
         report.reminders += 1
 
 
+# Each pass archives at most this many cases, oldest completion first: archiving draws the case sheet (about a
+# second each), and a backlog (a worker that was down, a first start on imported cases) is worked off over a few
+# passes instead of holding one long transaction.
+ARCHIVES_PER_PASS = 20
+
+
 def remind_and_archive(session: Session, today: date, report: SweepReport) -> None:
     """Completed cases: remind the resident to rate after two days, archive after the settings' days."""
     now = clock.now()
-    done = session.scalars(
-        select(Entrustment)
-        .options(joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper),
-                 joinedload(Entrustment.resident))
-        .where(Entrustment.status.in_([EntrustmentStatus.COMPLETED, EntrustmentStatus.EVALUATED]))
+    with_people = (joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper),
+                   joinedload(Entrustment.resident))
+    # Only the cases old enough for a first reminder; the outbox's keys make a reminder already sent a no-op.
+    unrated = session.scalars(
+        select(Entrustment).options(*with_people)
+        .where(Entrustment.status == EntrustmentStatus.COMPLETED,
+               Entrustment.completed_at <= now - EVALUATION_REMINDERS[0])
     ).unique().all()
-    archive_after = timedelta(days=get_settings().archive_after_days)
-    for case in done:
+    for case in unrated:
         assert case.completed_at is not None
-        if case.status is EntrustmentStatus.COMPLETED:
-            _remind_to_rate(session, case, now - case.completed_at, report)
-        if now - case.completed_at >= archive_after:
-            try:
-                service.transition(session, WORKER, case.id, Action.ARCHIVE, ArchiveIn())
-                report.archived += 1
-            except AppError:
-                continue
+        _remind_to_rate(session, case, now - case.completed_at, report)
+    due = session.scalars(
+        select(Entrustment.id)
+        .where(Entrustment.status.in_([EntrustmentStatus.COMPLETED, EntrustmentStatus.EVALUATED]),
+               Entrustment.completed_at <= now - timedelta(days=get_settings().archive_after_days))
+        .order_by(Entrustment.completed_at, Entrustment.id).limit(ARCHIVES_PER_PASS)
+    ).all()
+    for case_id in due:
+        try:
+            service.transition(session, WORKER, case_id, Action.ARCHIVE, ArchiveIn())
+            report.archived += 1
+        except AppError:
+            continue
 
 
 def _area_counts(session: Session, region: Region, today: date) -> dict[str, Any]:
