@@ -113,6 +113,11 @@ _NOT_LISTED = (Entrustment.contact_phone, Entrustment.description, Entrustment.a
                Entrustment.missing_materials, Entrustment.supplied_materials, Entrustment.remark)
 
 
+# A helper's phone and ID number, which neither the list nor its form shows: a page decrypted them for every
+# helper of the area.
+_HELPER_UNREAD = (defer(Helper.phone, raiseload=True), defer(Helper.id_number, raiseload=True))
+
+
 @dataclass(frozen=True)
 class CasePage:
     cases: list[Entrustment]  # village, matter and helper loaded
@@ -170,7 +175,8 @@ def page(session: Session, actor: Actor, filters: Filters, *, after: str | None 
         clauses.append(Cursor.decode(after, field="after", message=BAD_CURSOR).older())
     rows = list(session.scalars(
         select(Entrustment)
-        .options(joinedload(Entrustment.village), joinedload(Entrustment.matter), joinedload(Entrustment.helper),
+        .options(joinedload(Entrustment.village), joinedload(Entrustment.matter),
+                 joinedload(Entrustment.helper).options(*_HELPER_UNREAD),
                  *(defer(column, raiseload=True) for column in _NOT_LISTED))
         .where(*clauses)
         .order_by(Entrustment.submitted_at.desc(), Entrustment.id.desc())
@@ -196,7 +202,7 @@ def choices(session: Session, actor: Actor) -> Choices:
         select(Region).where(region_scope(session, actor), Region.level != RegionLevel.COUNTY,
                              Region.merged_into_id.is_(None)).order_by(Region.code)))
     helpers = [(helper, village) for helper, village in session.execute(
-        select(Helper, Region).join(Region, Region.id == Helper.village_id)
+        select(Helper, Region).options(*_HELPER_UNREAD).join(Region, Region.id == Helper.village_id)
         .where(region_scope(session, actor), Helper.is_secretary.is_(False)).order_by(Region.code, Helper.name))]
     return Choices(regions=regions, helpers=helpers)
 
