@@ -213,7 +213,8 @@ def wrk(port: int, requests_file: Path, *, connections: int = 64, seconds: int =
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     assert total is not None, out
     seconds_taken = _ms(total.group(2) + total.group(3)) / 1000
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    # wrk pads a value in seconds with a space ("2.14s ").
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
