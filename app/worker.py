@@ -5,7 +5,6 @@ none of them."""
 from __future__ import annotations
 
 import argparse
-import logging
 
 from sqlalchemy.orm import Session
 
@@ -43,8 +42,6 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    # One line per call to WeChat is noise at hundreds a second; failures are counted and kept on the row.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.metrics_port is not None:
         serve_worker_metrics(args.metrics_host, args.metrics_port, settings.metrics_token)
     with CountingWeChatClient(settings) as client:

@@ -107,9 +107,11 @@ class Dispatcher:
         # In flight: the sends under way plus a batch waiting for a free thread. A new batch is
         # claimed as soon as the waiting ones run low, so the threads never idle between batches.
         self.window = self.concurrency + self.batch
-        # A claim must outlive the slowest wait for it (every send ahead of it timing out), or
-        # another worker could take rows this one is still sending.
-        slowest = self.window / self.concurrency * (self.settings.wechat_timeout * 2 + 1) + RECORD_EVERY_SECONDS
+        # A claim must outlive the slowest wait for it (every send ahead of it paced by the rate
+        # limit and timing out), or another worker could take rows this one is still sending.
+        paced = self.window / self.settings.worker_rate if self.settings.worker_rate > 0 else 0.0
+        slowest = (self.window / self.concurrency * (self.settings.wechat_timeout * 2 + 1) + paced
+                   + RECORD_EVERY_SECONDS)
         self.lease = timedelta(seconds=max(self.settings.worker_lease, slowest))
         self._pool: ThreadPoolExecutor | None = None
 

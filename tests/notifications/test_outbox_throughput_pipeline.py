@@ -169,3 +169,11 @@ def test_the_rate_limit_holds_in_every_second_of_wechats_call_log(db: Session, s
     # A second holds at most rate + 1 sends started in it, and the sends started before it that arrive
     # late: at most one a thread. Without the limit all 60 arrive within the same second.
     assert busiest <= rate + 1 + threads
+
+
+def test_a_claim_outlasts_the_wait_a_slow_rate_limit_puts_on_its_last_row(sandbox_server: SandboxServer) -> None:
+    worker = dispatcher(sandbox_server.base_url, worker_rate=1.0, worker_batch=100, worker_concurrency=4,
+                        worker_lease=60.0)
+    # 104 rows in flight at one a second: the last is sent after 104 s, so another worker must not take
+    # it at 60.
+    assert worker.lease >= timedelta(seconds=worker.window / 1.0)
