@@ -177,3 +177,29 @@ def test_a_claim_outlasts_the_wait_a_slow_rate_limit_puts_on_its_last_row(sandbo
     # 104 rows in flight at one a second: the last is sent after 104 s, so another worker must not take
     # it at 60.
     assert worker.lease >= timedelta(seconds=worker.window / 1.0)
+
+
+def test_a_backlog_is_claimed_a_window_at_a_time_not_all_at_once(db: Session, sandbox_server: SandboxServer,
+                                                                sandbox: SandboxState) -> None:
+    world = make_world(db)
+    keys = queue_copies(db, world, 60)
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=10_000, delay=0.03))
+    worker = dispatcher(sandbox_server.base_url, worker_batch=8, worker_concurrency=4)
+    held: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            held.append(rows_by_status(db)[OutboxStatus.SENDING])
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        report = worker.run_pass()
+    finally:
+        done.set()
+        watcher.join()
+    assert report.sent == len(keys) == 120
+    # However large the backlog, the worker holds (and keeps in memory) at most its window of rows in
+    # flight and a batch of outcomes not yet written.
+    assert 0 < max(held) <= worker.window + worker.batch == 20
