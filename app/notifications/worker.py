@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
 from types import FrameType
 
 from sqlalchemy.orm import Session
@@ -43,6 +44,10 @@ WAIT_FOR_TEMPLATE = timedelta(minutes=10)
 BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP_SECONDS = 3600.0
 NOT_FOLLOWING = 43004
+# The account's template messages for the day are used up (WeChat counts them per day, China time): nothing
+# more goes out until the next day, and the messages keep their attempts.
+DAILY_QUOTA = 45009
+QUOTA_NOTE = "今日模板消息额度已用完，次日零点后自动续发"
 ERROR_PAUSE_SECONDS = 10.0
 OUTAGE_PATIENCE = timedelta(days=1)
 # Outcomes wait at most this long before they are written, so a row's state lags its send by
@@ -114,6 +119,15 @@ class Dispatcher:
                    + RECORD_EVERY_SECONDS)
         self.lease = timedelta(seconds=max(self.settings.worker_lease, slowest))
         self._pool: ThreadPoolExecutor | None = None
+        self._quota_until: datetime | None = None  # set by a 45009: no claims and no sends before then
+
+    def _quota_used_up(self) -> bool:
+        return self._quota_until is not None and clock.now() < self._quota_until
+
+    def _after_quota(self, item: Claimed, reason: str) -> Outcome:
+        assert self._quota_until is not None
+        return Outcome(item, OutboxStatus.FAILED_TEMPORARY, "retried", last_error=f"{reason}（{QUOTA_NOTE}）",
+                       next_attempt_at=self._quota_until, give_back_attempt=True)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -150,7 +164,7 @@ class Dispatcher:
             while True:
                 waiting_for_a_thread = len(in_flight) - self.concurrency
                 claiming = more_due and not (stopping is not None and stopping.is_set()) and (
-                    until is None or time.monotonic() < until)
+                    until is None or time.monotonic() < until) and not self._quota_used_up()
                 if claiming and waiting_for_a_thread < self.batch // 2:
                     wanted = self.window - len(in_flight)
                     items = claim(wanted, self.lease)
@@ -206,6 +220,8 @@ class Dispatcher:
             return Outcome(item, OutboxStatus.PENDING, "waiting",
                            last_error=f"模板目录中没有「{item.kind}」的模板，消息等待配置后发送",
                            next_attempt_at=clock.now() + WAIT_FOR_TEMPLATE, give_back_attempt=True)
+        if self._quota_used_up():  # another send of this pass met the day's quota: do not spend a call
+            return self._after_quota(item, f"{DAILY_QUOTA} 额度已用完")
         self.limiter.wait()
         try:
             msgid = self.client.send_template(item.recipient_openid, rendered.template_id, rendered.data,
@@ -220,6 +236,11 @@ class Dispatcher:
             return _to_call_task(item, "not_following")
         if is_permanent(error) or not is_retryable(error):
             return _fail(item, reason)
+        if error.errcode == DAILY_QUOTA:
+            tomorrow = clock.now().astimezone(clock.CHINA).date() + timedelta(days=1)
+            self._quota_until = datetime.combine(tomorrow, day_time(0, 5), tzinfo=clock.CHINA)
+            log.warning("WeChat's daily template quota is used up; sending resumes at %s", self._quota_until)
+            return self._after_quota(item, reason)
         # While WeChat gives no answer at all (an outage), trying does not use up the attempts: the
         # message waits, up to OUTAGE_PATIENCE after it was written, for WeChat to come back.
         waiting_out_an_outage = (isinstance(error, WeChatUnavailable)

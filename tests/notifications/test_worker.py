@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.entrustments import service
 from app.entrustments.schemas import RequestSupplementIn
 from app.entrustments.workflow import Action
@@ -66,7 +68,7 @@ def test_busy_wechat_is_retried_then_delivered(db: Session, sandbox_server: Sand
     world = make_world(db)
     submit(db, world)
     db.commit()
-    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=45009))
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=45011))  # the minute's calls used up
     sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=-1))
     worker = dispatcher(sandbox_server.base_url, worker_concurrency=1)
     first = worker.drain()
@@ -76,6 +78,32 @@ def test_busy_wechat_is_retried_then_delivered(db: Session, sandbox_server: Sand
     assert worker.drain().sent == 2
     assert set(statuses(db).values()) == {"sent"}
     assert len(sandbox.templates) == 2
+
+
+def test_the_days_quota_used_up_stops_sending_until_the_next_day_without_spending_attempts(
+        db: Session, sandbox_server: SandboxServer, sandbox: SandboxState) -> None:
+    world = make_world(db)
+    submit(db, world)  # two messages: the resident's receipt and the helper's new case
+    db.commit()
+    sandbox.add_fault(Fault(path=TEMPLATE_SEND, times=1, errcode=45009))
+    worker = dispatcher(sandbox_server.base_url, worker_concurrency=1)
+
+    first = worker.drain()
+
+    assert first.retried == 2 and first.sent == 0
+    assert len(sandbox.calls_to(TEMPLATE_SEND)) == 1  # the second was not even tried
+    db.expire_all()
+    rows = db.scalars(select(OutboxMessage)).all()
+    assert {row.attempts for row in rows} == {0} and all("次日零点后自动续发" in (row.last_error or "") for row in rows)
+    tomorrow = (clock.now().astimezone(clock.CHINA) + timedelta(days=1)).date()
+    assert {row.next_attempt_at.astimezone(clock.CHINA).date() for row in rows if row.next_attempt_at} == {tomorrow}
+    db.execute(update(OutboxMessage).values(next_attempt_at=clock.now()))  # due again, but still today
+    db.commit()
+    assert worker.drain().claimed == 0  # the worker does not ask WeChat again before the next day
+
+    clock.move(timedelta(days=1))
+    assert worker.drain().sent == 2
+    assert set(statuses(db).values()) == {"sent"}
 
 
 def test_a_timeout_is_retried(db: Session, sandbox_server: SandboxServer, sandbox: SandboxState) -> None:
