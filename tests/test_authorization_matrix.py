@@ -250,6 +250,7 @@ RULES: dict[str, Rule] = {
     "GET /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     "POST /console/{rest:path}": Rule(frozenset(), others=HIDDEN),
     # -- operations: probes for the orchestrator, metrics for Prometheus with their own token --
+    "GET /tour/": PUBLIC,  # the demo's guided tour, served only in demo mode like the sandbox
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
     "GET /metrics": Rule(frozenset(), others=REFUSED),  # BANGBAN_METRICS_TOKEN, from loopback
