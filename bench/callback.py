@@ -154,7 +154,11 @@ async def _resident(client: httpx.AsyncClient, side: WeChatSide, n: int, village
                 xml = text_xml(openid, value, 5_000_000_000 + n * 100_000 + round_ * 10 + step, now)
             target, body = side.post(xml, nonce=str(n * 1000 + step), timestamp=str(now), openid=openid)
             started = time.perf_counter()
-            answer = await client.post(target, content=body.encode(), headers={"Content-Type": "text/xml"})
+            try:
+                answer = await client.post(target, content=body.encode(), headers={"Content-Type": "text/xml"})
+            except httpx.TransportError as exc:  # a kept-alive connection the server closed as it was reused
+                failures.append(type(exc).__name__)
+                break
             latencies.append((time.perf_counter() - started) * 1000)
             if answer.status_code != 200:
                 failures.append(f"{answer.status_code}")

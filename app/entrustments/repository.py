@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from app.entrustments.cursor import Cursor
 from app.entrustments.workflow import OPEN
-from app.models import Entrustment, EntrustmentEvent, EntrustmentStatus, Helper, Region, Resident
+from app.models import Entrustment, EntrustmentEvent, EntrustmentStatus, Helper, Matter, Region, Resident
 
 _WITH_PARTS = (
     joinedload(Entrustment.village),
@@ -114,11 +114,26 @@ def events(session: Session, entrustment_id: int) -> Sequence[EntrustmentEvent]:
     ).all()
 
 
+# What the chat shows of a resident's open cases (number, matter, state, deadlines, the helper's name) is
+# loaded with them; the free texts, the phone numbers and the matter's guide are read only when a reply uses
+# them. The chat asks this on nearly every message ("进度", a rating, a cancellation), and each encrypted value
+# costs a decryption.
+_CHAT_VIEW = (
+    defer(Entrustment.contact_phone), defer(Entrustment.description), defer(Entrustment.termination_reason),
+    defer(Entrustment.extension_reason), defer(Entrustment.decline_reason), defer(Entrustment.result),
+    defer(Entrustment.remark),
+    joinedload(Entrustment.matter).load_only(
+        Matter.code, Matter.name, Matter.category, Matter.service_kind, Matter.time_limit_days,
+        Matter.acceptance_days, Matter.progress_interval_days),
+    joinedload(Entrustment.helper).load_only(Helper.name, Helper.openid),
+)
+
+
 def open_for_resident(session: Session, resident_id: int) -> Sequence[Entrustment]:
     """A resident's own open cases, newest first; their own is all a resident may see."""
     return session.scalars(
         select(Entrustment)
-        .options(joinedload(Entrustment.matter), joinedload(Entrustment.helper))
+        .options(*_CHAT_VIEW)
         .where(Entrustment.resident_id == resident_id, Entrustment.status.in_(OPEN))
         .order_by(Entrustment.submitted_at.desc(), Entrustment.id.desc())
     ).all()
