@@ -42,7 +42,15 @@ BEFORE_CONFIRM = ["1", "3", "1", "老伴走了，一个人生活困难，想申�
 async def _post(client: httpx.AsyncClient, side: WeChatSide, xml: str, openid: str, nonce: str) -> str:
     now = str(int(time.time()))
     target, body = side.post(xml, nonce=nonce, timestamp=now, openid=openid)
-    answer = await client.post(target, content=body.encode(), headers={"Content-Type": "text/xml"})
+    # WeChat delivers again when a delivery fails (three tries in all): so does the storm when a kept-alive
+    # connection was closed under it.
+    for attempt in range(3):
+        try:
+            answer = await client.post(target, content=body.encode(), headers={"Content-Type": "text/xml"})
+            break
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
     answer.raise_for_status()
     return side.open_reply(answer.text) if answer.text.startswith("<xml>") else answer.text
 
