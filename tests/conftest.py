@@ -38,7 +38,7 @@ COMMITTED = "committed"
 # (the pages' ``site``, the API's ``base_url``) or worker processes.
 LIVE_FIXTURES = frozenset({"site", "base_url", "start_worker"})
 # Tests whose code runs sessions in several threads at once, which one connection cannot serve: the
-# worker's pass sends on a thread pool and finishes each message in its own transaction; two sweeps, and
+# worker's pass sends on a thread pool and writes the outcomes a batch per transaction; two sweeps, and
 # four token clients, race on purpose. (A new test says so with ``@pytest.mark.committed``.)
 CONCURRENT_TESTS = (
     "tests/notifications/test_worker.py::",
