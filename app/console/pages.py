@@ -17,7 +17,7 @@ from app.console.case_file import case_file
 from app.console.deps import ConsoleUser, ConsoleUserDep
 from app.console.routing import console_router, render
 from app.entrustments import attachments
-from app.entrustments.workflow import ACTION_LABELS, STATUS_LABELS, Action, EventKind
+from app.entrustments.workflow import STATUS_LABELS
 from app.errors import InvalidInput
 from app.helpers import workbench
 from app.ledgers.period import Period
@@ -28,7 +28,7 @@ router = console_router()
 
 CHART_JS = "/h5/static/vendor/chart.umd.min.js?v=4.6.1"
 CHANNEL_LABELS = helper_texts.CHANNEL_LABELS
-RECTIFICATION_LABELS = {"open": "整改中", "late": "整改超期", "resolved": "已整改", "unfounded": "核实与服务无关"}
+RECTIFICATION_LABELS = helper_texts.RECTIFICATION_OUTCOMES
 ROW_LABELS = {RegionLevel.VILLAGE: "村（社区）", RegionLevel.TOWNSHIP: "乡镇（街道）"}
 STATUS_CHOICES = {case_list.OPEN_STATUSES: "全部在办",
                   **{status.value: label for status, label in STATUS_LABELS.items()}}
@@ -36,20 +36,8 @@ UNRATED = "未评价"
 
 
 def event_line(event: EntrustmentEvent) -> str:
-    """A timeline entry in words: the workbench's wording, and the entries only staff meet."""
-    details = event.details or {}
-    who = event.actor_name or "系统"
-    if event.kind == EventKind.RECTIFICATION_CLOSED:
-        outcome = RECTIFICATION_LABELS.get(str(details.get("outcome")), "")
-        return (f"{who}关闭整改（{outcome}）：回访 {details.get('callback_note', '')}；"
-                f"整改 {details.get('resolution', '')}")
-    if event.kind == EventKind.MOVED:
-        return f"办件转交：{details.get('reason', '')}"
-    line = helper_texts.event_line(event)
-    if line == event.kind and event.kind in Action.__members__.values():
-        extra = details.get("reason") or details.get("note") or ""
-        return f"{who}{ACTION_LABELS[Action(event.kind)]}" + (f"：{extra}" if extra else "")
-    return line
+    """A timeline entry in words, as the helper's and secretary's pages word it (every kind has its line)."""
+    return helper_texts.event_line(event)
 
 
 def percent(share: float | None) -> str:
