@@ -27,7 +27,13 @@ def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
+    scratch = url.set(database=name).render_as_string(hide_password=False)
+    yield scratch
+    # The app's engine for this URL outlives the test (app.db caches one per URL) and would hand the next test a
+    # pooled connection to the database dropped here: the app pings a connection only after it sat idle.
+    from app.db import engine_for
+
+    engine_for(scratch).dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
