@@ -117,7 +117,8 @@ def test_a_timeout_is_retried(db: Session, sandbox_server: SandboxServer, sandbo
     errors = [row.last_error or "" for row in db.scalars(select(OutboxMessage))]
     assert all(errors)
     make_due(db)
-    assert worker.drain().sent == 2
+    # Once WeChat answers in time again: a worker whose timeout a loaded test machine cannot run out.
+    assert dispatcher(sandbox_server.base_url, wechat_timeout=10.0).drain().sent == 2
 
 
 def test_not_following_becomes_a_call_task_for_the_helper(db: Session, sandbox_server: SandboxServer,
