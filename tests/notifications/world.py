@@ -38,7 +38,7 @@ def submit(db: Session, world: World, **overrides: object) -> Entrustment:
 
 
 def dispatcher(base_url: str, **settings: object) -> Dispatcher:
-    values = {"wechat_api_base": base_url, "wechat_timeout": 1.0, "worker_rate": 1000.0, **settings}
+    values = {"wechat_api_base": base_url, "wechat_timeout": 5.0, "worker_rate": 1000.0, **settings}
     config = get_settings().model_copy(update=values)
     return Dispatcher(WeChatClient(config), settings=config)
 

@@ -50,7 +50,7 @@ def make_wechat_api(
     clients: list[WeChatClient] = []
 
     def make(**settings: Any) -> WeChatClient:
-        values = {"wechat_api_base": sandbox_server.base_url, "wechat_timeout": 2.0, **settings}
+        values = {"wechat_api_base": sandbox_server.base_url, "wechat_timeout": 5.0, **settings}
         client = WeChatClient(get_settings().model_copy(update=values))
         clients.append(client)
         return client
