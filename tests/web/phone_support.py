@@ -9,15 +9,12 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
 from sqlalchemy.orm import Session
 from starlette.routing import Mount
@@ -28,7 +25,7 @@ from app.matters.catalog import sync_catalog
 from app.models import Helper, Region
 from app.sandbox.state import SandboxState
 from tests.factories import create_helper, create_tree
-from tests.live import free_port
+from tests.live import free_port, serve
 from tests.web.browser import phone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,20 +95,8 @@ def demo(database_url: str) -> Iterator[Demo]:
         from app.main import create_app
 
         app = create_app()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the demo app did not start")
-            time.sleep(0.01)
-        try:
+        with serve(app, port):
             yield Demo(url=url, sandbox=_mounted_sandbox(app))
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
     get_settings.cache_clear()
 
 
