@@ -131,7 +131,7 @@ _CHAT_VIEW = (
 
 
 @cache
-def _open_for_resident() -> Select[tuple[Entrustment]]:
+def _open_for_resident() -> Select[Entrustment]:
     # Built once: a resident's "进度" is the callback's commonest message, and building and keying this
     # statement anew cost as much as running it.
     return (select(Entrustment)
