@@ -20,6 +20,7 @@ from app.auth.scope import entrustment_scope
 from app.config import get_settings
 from app.errors import InvalidInput, TooMany
 from app.models import Attachment, Entrustment, InboundMessage, Resident
+from app.models.base import among
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -150,7 +151,7 @@ def chat_window(openid: str | BindParameter[str], since: datetime | BindParamete
     """The messages ``check_chat`` counts, received since a minute ago; the chat reads their count with
     the sender, in one query."""
     return [InboundMessage.openid == openid, InboundMessage.received_at >= since,
-            InboundMessage.msg_type.in_(CHAT_KINDS)]
+            among(InboundMessage.msg_type, CHAT_KINDS)]
 
 
 def over_chat_limit(count: int) -> bool:

@@ -31,7 +31,7 @@ def case_line(case: Entrustment) -> str:
 
 
 def progress_text(session: Session, resident: Resident) -> str:
-    found = cases.open_for_resident(session, resident.id)
+    found = cases.open_lines_for_resident(session, resident.id)
     if not found:
         return wording.NO_OPEN_CASES
     shown = found[:PROGRESS_LINES]
