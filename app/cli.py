@@ -12,6 +12,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     from app import commands
     from app.chat.cli import register as chat_commands
+    from app.console.cli import register as dashboard_commands
     from app.data_keys import register as data_commands
     from app.ledgers.cli import register as ledger_commands
     from app.ledgers.report_cli import register as report_commands
@@ -26,7 +27,7 @@ def _registrars() -> list[Registrar]:
 
     return [commands.register, wechat_commands, chat_commands, notification_commands, worker_commands,
             ledger_commands, report_commands, roster_commands, board_commands, staff_commands,
-            data_commands]
+            data_commands, dashboard_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import argparse
 from sqlalchemy.orm import Session
 
 from app import clock, retention
+from app.console import rollup
 from app.entrustments.sweeps import deadline_ladder, remind_and_archive, weekly_digests
 from app.evaluations.sweeps import overdue_rectifications
 from app.ledgers.sweeps import quarterly_report_sweep
@@ -21,6 +22,7 @@ SWEEPS: tuple[Sweep, ...] = (
     weekly_digests,
     quarterly_report_sweep,
     *retention.SWEEPS,
+    rollup.sweep,
 )
 
 

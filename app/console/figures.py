@@ -1,9 +1,11 @@
-"""The dashboard's figures for a staff member's area, counted by the database.
+"""The dashboard's figures for a staff member's area.
 
-Every figure is an SQL aggregate over the cases the member may see (``entrustment_scope``) or the regions
-(``region_scope``), grouped by the rows of the area's table: the villages of a township, the townships of
-the county. Python only adds up those groups and turns day counts into working days, so the work grows with
-the number of villages and days, never with the number of cases.
+Every figure is a sum of facts filed under days (``app.console.day_counts``): the counts of the days the
+roll-up keeps (``app.console.rollup``, per village and day, as of its watermark) added up by the database,
+plus the facts recorded since the watermark and those of days it does not keep, counted live from the cases.
+What is "now" (open and overdue cases, open rectifications, unanswered complaints, villages without a helper)
+is always counted live. So a request reads a few thousand kept rows and the last minutes' cases, whatever
+the number of cases; without a roll-up (a fresh deployment) every figure is counted live, the same way.
 
 What each figure means (the page says the same in words):
 
@@ -20,21 +22,30 @@ What each figure means (the page says the same in words):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope, region_scope
 from app.calendar.service import WorkCalendar
+from app.console import rollup
+from app.console.day_counts import (
+    BAD,
+    DayCounts,
+    DayRange,
+    Grouping,
+    china_date,
+    count_days,
+    count_if,
+    day_start,
+    in_time,
+)
 from app.entrustments.workflow import HANDLING, OPEN
 from app.ledgers.period import Period
 from app.models import (
@@ -43,7 +54,6 @@ from app.models import (
     ComplaintStatus,
     Entrustment,
     EntrustmentStatus,
-    Evaluation,
     RatingLevel,
     Rectification,
     RectificationStatus,
@@ -52,27 +62,11 @@ from app.models import (
 )
 from app.regions.repository import villages_without_bound_helper
 
+__all__ = ["BAD", "SATISFIED", "WEEKS", "Dashboard", "Tally", "Week", "china_date", "dashboard", "default_period",
+           "in_time", "overdue", "row_level"]
+
 WEEKS = 12
 SATISFIED = (RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED, RatingLevel.BASICALLY_SATISFIED)
-BAD = (RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED)
-
-
-class china_date(FunctionElement[date]):  # noqa: N801 - an SQL function, named as one
-    """The day in China of a UTC timestamp column, computed by the database."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(china_date, "postgresql")
-def _china_date_postgresql(element: china_date, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai') AS DATE)"
-
-
-@compiles(china_date, "sqlite")
-def _china_date_sqlite(element: china_date, compiler: SQLCompiler, **kw: Any) -> str:
-    # China keeps no daylight saving time: its day is the UTC timestamp eight hours on.
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 def overdue(today: date) -> ColumnElement[bool]:
@@ -83,11 +77,6 @@ def overdue(today: date) -> ColumnElement[bool]:
     )
 
 
-def in_time() -> ColumnElement[bool]:
-    """Completed on or before the time limit, as the completion itself records it (``on_time``)."""
-    return or_(Entrustment.due_on.is_(None), china_date(Entrustment.completed_at) <= Entrustment.due_on)
-
-
 def _between(column: Any, period: Period) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if period.starts is not None:
@@ -95,16 +84,6 @@ def _between(column: Any, period: Period) -> list[ColumnElement[bool]]:
     if period.ends is not None:
         clauses.append(column < period.ends)
     return clauses
-
-
-def _rated_since(period: Period) -> list[ColumnElement[bool]]:
-    """A case is rated only after it is completed, so the ratings of the cases completed in a period were all
-    given since it began: saying so lets the database read only that part of the ratings' index."""
-    return [Evaluation.created_at >= period.starts] if period.starts is not None else []
-
-
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 # A bad rating's rectification: still open (and whether past its 15 working days), or closed either way.
@@ -163,6 +142,19 @@ class Tally:
         for state, count in other.rectifications.items():
             self.rectifications[state] += count
 
+    def count(self, facts: DayCounts) -> None:
+        """Take in the facts of the period's days: every rated case was completed, so the rest are unrated."""
+        self.submitted += sum(facts.submitted.values())
+        self.completed += facts.completed
+        self.in_time += facts.in_time
+        self.timed += facts.accepted
+        self.working_days += facts.working_days
+        for level, count in facts.ratings.items():
+            self.ratings[level] += count
+        self.unrated += facts.completed - sum(facts.ratings.values())
+        self.rectifications[RectificationStatus.RESOLVED.value] += facts.resolved
+        self.rectifications[RectificationStatus.UNFOUNDED.value] += facts.unfounded
+
 
 @dataclass(frozen=True)
 class Complaints:
@@ -209,114 +201,62 @@ def row_level(area: Region | None) -> RegionLevel:
     return RegionLevel.TOWNSHIP
 
 
-class _Grouping:
-    """How a case query is grouped into the table's rows: by its village, or by its village's township."""
-
-    def __init__(self, level: RegionLevel) -> None:
-        self.level = level
-        self.village = aliased(Region, name="case_village")
-        self.key: Any = Entrustment.village_id if level is RegionLevel.VILLAGE else self.village.parent_id
-
-    def select(self, *columns: Any) -> Select[Any]:
-        query = select(self.key, *columns).select_from(Entrustment)
-        if self.level is RegionLevel.TOWNSHIP:
-            query = query.join(self.village, self.village.id == Entrustment.village_id)
-        return query.group_by(self.key)
-
-
 def _rows(session: Session, actor: Actor, level: RegionLevel) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.level == level, region_scope(session, actor))
                                 .order_by(Region.code)))
 
 
-# ---- the counts ----------------------------------------------------------------------------------------
+# ---- the facts of the period and of the weeks ----------------------------------------------------------
 
 
-def _now_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, today: date,
+@dataclass
+class Facts:
+    by_row: dict[Any, DayCounts]  # the period's, per row of the table
+    by_day: dict[date, DayCounts]  # the weeks', per day
+
+
+def _facts(session: Session, actor: Actor, scope: ColumnElement[bool], by: Grouping, period: Period,
+           first_monday: date, calendar: WorkCalendar, rolled_up: bool) -> Facts:
+    period_days: DayRange = (period.first, period.last)
+    week_days: DayRange = (first_monday, None)
+    kept = rollup.read(session, actor, by.level, period_days, week_days, calendar) if rolled_up else None
+    if kept is None:
+        live = count_days(session, scope, by, [period_days, week_days], calendar=calendar)
+        facts = Facts(defaultdict(DayCounts), defaultdict(DayCounts))
+    else:
+        live = count_days(session, scope, by, [period_days, week_days], since=kept.watermark, calendar=calendar)
+        unkept = kept.unkept([period_days, week_days])
+        for key, counts in count_days(session, scope, by, unkept, before=kept.watermark, calendar=calendar).items():
+            live[key].add(counts)
+        facts = Facts(defaultdict(DayCounts, kept.by_row), defaultdict(DayCounts, kept.by_day))
+    for (key, day), counts in live.items():
+        if (period.first is None or day >= period.first) and (period.last is None or day <= period.last):
+            facts.by_row[key].add(counts)
+        if day >= first_monday:
+            facts.by_day[day].add(counts)
+    return facts
+
+
+# ---- what stands now -----------------------------------------------------------------------------------
+
+
+def _now_counts(session: Session, scope: ColumnElement[bool], by: Grouping, today: date,
                 tallies: Mapping[int, Tally]) -> None:
-    query = by.select(func.count(), _count_if(overdue(today))).where(scope, Entrustment.status.in_(OPEN))
+    query = by.select(func.count(), count_if(overdue(today))).where(scope, Entrustment.status.in_(OPEN))
     for key, open_count, overdue_count in session.execute(query):
         tallies[key].open, tallies[key].overdue = open_count, int(overdue_count)
 
 
-def _submitted_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period,
-                      tallies: Mapping[int, Tally]) -> dict[Channel, int]:
-    """The cases entrusted in the period, per row and per channel, in one pass over the period's cases."""
-    channels = dict.fromkeys(Channel, 0)
-    query = (by.select(Entrustment.channel, func.count()).where(scope, *_between(Entrustment.submitted_at, period))
-             .group_by(Entrustment.channel))
-    for key, channel, count in session.execute(query):
-        tallies[key].submitted += count
-        channels[channel] += count
-    return channels
-
-
-def _completion_counts(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period, today: date,
-                       tallies: Mapping[int, Tally]) -> list[tuple[int, date, int]]:
-    """The cases completed in the period, per row; with, per row and day of completion, how many had been
-    accepted (the ends of the handling days: one pass over the period's completions serves both)."""
-    rectification_open = Rectification.status == RectificationStatus.OPEN
-    states = {
-        "open": and_(rectification_open, Rectification.due_on >= today),
-        "late": and_(rectification_open, Rectification.due_on < today),
-        RectificationStatus.RESOLVED.value: Rectification.status == RectificationStatus.RESOLVED,
-        RectificationStatus.UNFOUNDED.value: Rectification.status == RectificationStatus.UNFOUNDED,
-    }
-    completed_on = china_date(Entrustment.completed_at)
-    query = (by.select(completed_on, func.count(), _count_if(Entrustment.accepted_at.is_not(None)),
-                       _count_if(in_time()), _count_if(Evaluation.id.is_(None)),
-                       *(_count_if(Evaluation.level == level) for level in RatingLevel),
-                       *(_count_if(states[state]) for state in RECTIFICATION_STATES))
-             .outerjoin(Evaluation, and_(Evaluation.entrustment_id == Entrustment.id, *_rated_since(period)))
-             .outerjoin(Rectification, Rectification.evaluation_id == Evaluation.id)
-             .where(scope, Entrustment.completed_at.is_not(None), *_between(Entrustment.completed_at, period))
-             .group_by(completed_on))
-    levels = list(RatingLevel)
-    ends: list[tuple[int, date, int]] = []
-    for key, day, completed, accepted, on_time, unrated, *rest in session.execute(query):
-        tally = tallies[key]
-        tally.completed += completed
-        tally.in_time += int(on_time)
-        tally.unrated += int(unrated)
-        for level, count in zip(levels, rest[:len(levels)], strict=True):
-            tally.ratings[level] += int(count)
-        for state, count in zip(RECTIFICATION_STATES, rest[len(levels):], strict=True):
-            tally.rectifications[state] += int(count)
-        if accepted:
-            ends.append((key, day, int(accepted)))
-    return ends
-
-
-def _handling_days(session: Session, scope: ColumnElement[bool], by: _Grouping, period: Period,
-                   ends: list[tuple[int, date, int]], tallies: Mapping[int, Tally]) -> None:
-    """Working days from acceptance to completion, added up per row without a query per case: with W(d) the
-    working days from a fixed day to d, a case took W(completed) − W(accepted), so a row took the sum over its
-    completion days of count × W minus the same over its acceptance days. The database counts the days: the
-    completion days come with the completion counts (``ends``), the acceptance days from here."""
-    if not ends:
-        return
-    where = (scope, Entrustment.accepted_at.is_not(None), Entrustment.completed_at.is_not(None),
-             *_between(Entrustment.completed_at, period))
-    starts = session.execute(by.select(china_date(Entrustment.accepted_at), func.count()).where(*where)
-                             .group_by(china_date(Entrustment.accepted_at))).all()
-    working = _working_day_numbers(WorkCalendar.load(session), [day for _, day, _ in (*ends, *starts)])
-    for key, day, count in ends:
-        tallies[key].timed += count
-        tallies[key].working_days += count * working[day]
-    for key, day, count in starts:
-        tallies[key].working_days -= count * working[day]
-
-
-def _working_day_numbers(calendar: WorkCalendar, days: Iterable[date]) -> dict[date, int]:
-    """W(d) for each day from the first to the last given: the working days in (first, d]."""
-    first, last = min(days), max(days)
-    numbers = {first: 0}
-    day, count = first, 0
-    while day < last:
-        day += timedelta(days=1)
-        count += calendar.is_workday(day)
-        numbers[day] = count
-    return numbers
+def _open_rectifications(session: Session, scope: ColumnElement[bool], by: Grouping, period: Period, today: date,
+                         tallies: Mapping[int, Tally]) -> None:
+    """The open rectifications of the cases completed in the period, and those past their 15 working days."""
+    query = (by.select(count_if(Rectification.due_on >= today), count_if(Rectification.due_on < today))
+             .join(Rectification, Rectification.entrustment_id == Entrustment.id)
+             .where(scope, Rectification.status == RectificationStatus.OPEN, Entrustment.completed_at.is_not(None),
+                    *_between(Entrustment.completed_at, period)))
+    for key, open_count, late in session.execute(query):
+        tallies[key].rectifications["open"] += int(open_count)
+        tallies[key].rectifications["late"] += int(late)
 
 
 def _without_helper(session: Session, actor: Actor, level: RegionLevel,
@@ -336,7 +276,7 @@ def _complaint_scope(session: Session, actor: Actor) -> ColumnElement[bool]:
 def _complaints(session: Session, actor: Actor, period: Period) -> Complaints:
     scope = _complaint_scope(session, actor)
     received, answered = session.execute(
-        select(func.count(), _count_if(Complaint.status == ComplaintStatus.ANSWERED))
+        select(func.count(), count_if(Complaint.status == ComplaintStatus.ANSWERED))
         .where(scope, *_between(Complaint.created_at, period))).one()
     unanswered = session.scalar(select(func.count()).select_from(Complaint)
                                 .where(scope, Complaint.status == ComplaintStatus.OPEN)) or 0
@@ -346,37 +286,21 @@ def _complaints(session: Session, actor: Actor, period: Period) -> Complaints:
 # ---- weekly trends -------------------------------------------------------------------------------------
 
 
-def _by_day(session: Session, query: Select[Any]) -> dict[date, tuple[int, ...]]:
-    return {day: tuple(int(n) for n in counts) for day, *counts in session.execute(query)}
-
-
-def weeks(session: Session, actor: Actor, today: date) -> list[Week]:
-    """The last twelve weeks, Monday to Sunday, this week last: counted by day in the database."""
-    first = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
-    since = datetime.combine(first, time(), clock.CHINA)
-    scope = entrustment_scope(session, actor)
-
-    def daily(column: Any, *columns: Any, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
-        day = china_date(column)
-        return select(day, *columns).where(column >= since, *where).group_by(day)
-
-    submitted = _by_day(session, daily(Entrustment.submitted_at, func.count(), where=[scope]))
-    completed = _by_day(session, daily(Entrustment.completed_at, func.count(), _count_if(in_time()), where=[scope]))
-    bad = _by_day(session, daily(Evaluation.created_at, func.count(),
-                                 where=[scope, Evaluation.level.in_(BAD)])
-                  .join(Entrustment, Entrustment.id == Evaluation.entrustment_id))
-    complaints = _by_day(session, daily(Complaint.created_at, func.count(), where=[_complaint_scope(session, actor)]))
-
+def _weeks(session: Session, actor: Actor, first_monday: date, by_day: Mapping[date, DayCounts]) -> list[Week]:
+    """The last twelve weeks, Monday to Sunday, this week last."""
+    received = china_date(Complaint.created_at)
+    complaints: dict[date, int] = {day: count for day, count in session.execute(
+        select(received, func.count()).where(Complaint.created_at >= day_start(first_monday),
+                                             _complaint_scope(session, actor)).group_by(received))}
     result: list[Week] = []
     for n in range(WEEKS):
-        monday = first + timedelta(days=7 * n)
+        monday = first_monday + timedelta(days=7 * n)
         days = [monday + timedelta(days=d) for d in range(7)]
-
-        def total(counts: dict[date, tuple[int, ...]], column: int = 0, days: list[date] = days) -> int:
-            return sum(counts[d][column] for d in days if d in counts)
-
-        result.append(Week(monday=monday, submitted=total(submitted), completed=total(completed),
-                           in_time=total(completed, 1), bad=total(bad), complaints=total(complaints)))
+        facts = [by_day[day] for day in days if day in by_day]
+        result.append(Week(monday=monday, submitted=sum(sum(f.submitted.values()) for f in facts),
+                           completed=sum(f.completed for f in facts), in_time=sum(f.in_time for f in facts),
+                           bad=sum(f.bad_rated for f in facts),
+                           complaints=sum(complaints.get(day, 0) for day in days)))
     return result
 
 
@@ -388,7 +312,10 @@ def default_period(today: date) -> Period:
     return Period(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today)
 
 
-def dashboard(session: Session, actor: Actor, period: Period | None = None, today: date | None = None) -> Dashboard:
+def dashboard(session: Session, actor: Actor, period: Period | None = None, today: date | None = None, *,
+              rolled_up: bool = True) -> Dashboard:
+    """The figures; ``rolled_up=False`` counts every one of them live from the cases (the reference the
+    roll-up is checked against)."""
     today = today or clock.today()
     period = period or default_period(today)
     area = _area(session, actor)
@@ -398,11 +325,16 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
     for region in rows:
         tallies[region.id] = Tally(region.id, region.name, region.code)
     scope = entrustment_scope(session, actor)
-    by = _Grouping(level)
+    by = Grouping(level)
+    first_monday = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    facts = _facts(session, actor, scope, by, period, first_monday, WorkCalendar.load(session), rolled_up)
+    channels = dict.fromkeys(Channel, 0)
+    for key, counts in facts.by_row.items():
+        tallies[key].count(counts)
+        for channel, count in counts.submitted.items():
+            channels[channel] += count
     _now_counts(session, scope, by, today, tallies)
-    channels = _submitted_counts(session, scope, by, period, tallies)
-    ends = _completion_counts(session, scope, by, period, today, tallies)
-    _handling_days(session, scope, by, period, ends, tallies)
+    _open_rectifications(session, scope, by, period, today, tallies)
     without = _without_helper(session, actor, level, tallies)
     total = Tally(area.id if area else None, area.name if area else "全部地区", area.code if area else None)
     for tally in tallies.values():
@@ -410,4 +342,4 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
     return Dashboard(area=area, period=period, today=today, row_level=level, total=total,
                      rows=[tallies[region.id] for region in rows], channels=channels,
                      complaints=_complaints(session, actor, period), villages_without_helper=without,
-                     weeks=weeks(session, actor, today))
+                     weeks=_weeks(session, actor, first_monday, facts.by_day))

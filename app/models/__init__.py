@@ -7,6 +7,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarOverride, DayKind
 from app.models.casework import Attachment, AttachmentKind, CallTask, Visit, VisitReason
 from app.models.complaint import Complaint, ComplaintStatus
+from app.models.dashboard import DashboardDayCount, DashboardRollup
 from app.models.entrustment import (
     AuthorisationKind,
     Channel,
@@ -33,7 +34,8 @@ __all__ = [
     "AccessToken", "ApiKey", "Attachment", "AttachmentKind", "CallTask", "Visit",
     "VisitReason", "AssistanceCategory", "AuditEntry", "AuditOutcome", "AuthorisationKind", "Base",
     "BindToken", "CalendarOverride", "CaseArchive", "Channel", "Complaint", "ComplaintStatus", "ConversationState",
-    "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus", "Evaluation", "Handover",
+    "DashboardDayCount", "DashboardRollup", "DayKind", "Entrustment", "EntrustmentEvent", "EntrustmentStatus",
+    "Evaluation", "Handover",
     "Helper", "HelperCategory", "InboundMessage", "Matter", "OutboxMessage", "OutboxStatus",
     "ProgressNote", "QuarterlyReport", "Queue", "RatingLevel", "RatingSource", "Rectification",
     "RectificationStatus", "Region", "RegionLevel", "RegionName", "Resident", "Role", "ServiceKind", "StaffMember",

@@ -51,6 +51,11 @@ class World:
 
 @pytest.fixture
 def world(db: Session, at: Callable[[str], None]) -> World:
+    return build_world(db, at)
+
+
+def build_world(db: Session, at: Callable[[str], None]) -> World:
+    """Two townships' cases from September to 20 November, rated, complained about, one rectification closed."""
     tree = create_tree(db)
     xincun = create_region(db, RegionLevel.VILLAGE, "新村", "500231001003", tree["guixi"])
     chengdong = create_region(db, RegionLevel.VILLAGE, "澄东村", "500231110002", tree["chengxi"])
