@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from functools import cache
 from typing import Annotated
 
 import anyio
@@ -51,9 +52,11 @@ def _refuse(exc: Rejected, request_id: str) -> Response:
     return PlainTextResponse(exc.reason, status_code=exc.status, headers={"X-Request-Id": request_id})
 
 
-# The callback's own share of threads: no more at once than the pool has connections, so a burst
-# queues here, cheaply, instead of in threads each waiting for a connection.
-_WORKERS = anyio.CapacityLimiter(POOL_SIZE)
+@cache
+def _workers(threads: int) -> anyio.CapacityLimiter:
+    """The callback's own share of threads (``callback_threads``, never more than the pool has connections):
+    a burst queues here, cheaply and in order, instead of in threads taking turns at the interpreter."""
+    return anyio.CapacityLimiter(min(threads, POOL_SIZE))
 
 
 async def _bounded_body(request: Request) -> bytes:
@@ -106,8 +109,9 @@ async def receive(request: Request) -> Response:
         # WeChat (or whoever) hung up mid-body: there is no one to answer, and nothing was received.
         log.info("wechat callback: the client disconnected before the body was read (request %s)", request_id)
         return Response(status_code=400)
-    return await anyio.to_thread.run_sync(_receive, get_settings(), _query(request), body, request_id,
-                                          limiter=_WORKERS)
+    settings = get_settings()
+    return await anyio.to_thread.run_sync(_receive, settings, _query(request), body, request_id,
+                                          limiter=_workers(settings.callback_threads))
 
 
 def _receive(settings: Settings, query: CallbackQuery, body: bytes, request_id: str) -> Response:
