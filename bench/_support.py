@@ -202,12 +202,17 @@ def _ms(value: str) -> float:
 
 
 def wrk(port: int, requests_file: Path, *, connections: int = 64, seconds: int = 10, threads: int = 2,
-        timeout: int = 10) -> Load:
+        timeout: int = 10, rate: float | None = None) -> Load:
+    """As fast as the server answers, or, with ``rate``, about that many requests a second (``paced.lua``)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
+    script, extra = BENCH / "replay.lua", []
+    if rate is not None:
+        script, extra = BENCH / "paced.lua", [str(max(1, round(connections * 1000 / rate)))]
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency",
-           "-s", str(BENCH / "replay.lua"), f"http://127.0.0.1:{port}", "--", str(requests_file), str(threads)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+           "-s", str(script), f"http://127.0.0.1:{port}", "--", str(requests_file), str(threads), *extra]
+    env = {**os.environ, "BENCH_REPLAY_LUA": str(BENCH / "replay.lua")}
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / f"wrk-{requests_file.stem}.txt").write_text(out)
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)

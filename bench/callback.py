@@ -6,7 +6,14 @@ two baselines served the same way: WeRoBot's echo robot with its default SQLite 
 workers) and bare FastAPI + wechatpy (decrypt, parse, encrypted echo: the protocol floor). Then the
 dialogue mix: residents driving the entrust dialogue from a village poster to a submitted case.
 
+A closed loop of 64 connections measures how much the server carries, not how fast it answers: each connection
+sends its next message as soon as the last is answered, so the messages wait in the server's queue and every
+latency is at least 64 / throughput. So Bangban is also offered the same messages at fixed rates (``--paced``,
+each connection pausing between its messages, as residents' messages reach WeChat), where its latency is what a
+resident waits.
+
     .venv/bin/python bench/callback.py [--seconds 10] [--connections 64] [--only bangban,werobot,floor,dialogue]
+                                       [--paced 50,200]
 
 ``--profile N`` instead drives the application in this process, one message after another, under cProfile
 (threads hopped to run inline, so the whole request is in one profile) and prints where the time goes and
@@ -23,7 +30,7 @@ import pstats
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -93,13 +100,20 @@ def baseline_env() -> dict[str, str]:
 
 
 def measure(name: str, cmd: list[str], env: dict[str, str], port: int, args: argparse.Namespace,
-            msg_base: int, cwd: Path = ROOT) -> Load:
+            msg_base: int, cwd: Path = ROOT, paced: Sequence[float] = ()) -> tuple[Load, list[Load]]:
+    """The load as fast as the server answers; then, on the same server, each of the ``paced`` rates."""
     warm = prepare_file(f"{name}-warm", 4000, msg_base)
     load_file = prepare_file(name, args.messages, msg_base + 10_000_000)
     with running(cmd, port=port, env=env, cwd=cwd, log=WORK / f"{name}.log"):
         warm_up(port, warm)
         wrk(port, warm, connections=args.connections, seconds=5, timeout=30)
-        return wrk(port, load_file, connections=args.connections, seconds=args.seconds)
+        flat_out = wrk(port, load_file, connections=args.connections, seconds=args.seconds)
+        at_rates = []
+        for n, rate in enumerate(paced):
+            first = msg_base + 20_000_000 + n * 1_000_000
+            more = prepare_file(f"{name}-paced-{n}", int(rate * args.seconds * 2), first)
+            at_rates.append(wrk(port, more, connections=args.connections, seconds=args.seconds, rate=rate))
+        return flat_out, at_rates
 
 
 def bench_bangban(args: argparse.Namespace) -> tuple[Load, int]:
@@ -108,10 +122,10 @@ def bench_bangban(args: argparse.Namespace) -> tuple[Load, int]:
     bangban(["db", "upgrade"], env)
     bangban(["seed", "demo"], env)
     port = free_port()
-    load = measure("bangban", [str(VENV_BIN / "bangban"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(PROCESSES)], env, port, args, 1_000_000)
+    load, paced = measure("bangban", [str(VENV_BIN / "bangban"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                      "--workers", str(PROCESSES)], env, port, args, 1_000_000, paced=args.paced)
     handled = int(psql(url, "select count(*) from wechat_inbound"))
-    return load, handled
+    return load, paced, handled
 
 
 def bench_werobot(args: argparse.Namespace) -> Load:
@@ -122,14 +136,14 @@ def bench_werobot(args: argparse.Namespace) -> Load:
     port = free_port()
     cmd = [str(peers / "gunicorn"), "-w", str(PROCESSES), "-b", f"127.0.0.1:{port}", "--chdir", str(cwd),
            "--pythonpath", str(BENCH / "baselines"), "werobot_echo:application"]
-    return measure("werobot", cmd, baseline_env(), port, args, 2_000_000, cwd=cwd)
+    return measure("werobot", cmd, baseline_env(), port, args, 2_000_000, cwd=cwd)[0]
 
 
 def bench_floor(args: argparse.Namespace) -> Load:
     port = free_port()
     cmd = [str(VENV_BIN / "uvicorn"), "floor:app", "--app-dir", str(BENCH / "baselines"), "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(PROCESSES)]
-    return measure("floor", cmd, baseline_env(), port, args, 3_000_000)
+    return measure("floor", cmd, baseline_env(), port, args, 3_000_000)[0]
 
 
 # -- the dialogue mix -----------------------------------------------------------------------------------
@@ -272,6 +286,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000, help="distinct messages prepared per server")
     parser.add_argument("--only", default="bangban,werobot,floor,dialogue")
     parser.add_argument("--profile", type=int, metavar="N", help="profile N messages in process instead")
+    parser.add_argument("--paced", type=lambda text: [float(r) for r in text.split(",") if r], default=[50.0, 200.0],
+                        help="after the flat-out load, Bangban at these rates (messages a second, comma-separated)")
     args = parser.parse_args()
     if args.profile:
         profile(args.profile)
@@ -281,8 +297,10 @@ def main() -> None:
            f"{PROCESSES} server processes each")
     results: dict[str, Load] = {}
     if "bangban" in wanted:
-        results["bangban"], handled = bench_bangban(args)
+        results["bangban"], paced, handled = bench_bangban(args)
         print(f"Bangban /wechat/callback   {fmt(results['bangban'])}")
+        for rate, load in zip(args.paced, paced, strict=True):
+            print(f"  offered {rate:5.0f} msg/s      {fmt(load)}")
         print(f"  inbound messages recorded: {handled}")
     if "werobot" in wanted:
         results["werobot"] = bench_werobot(args)
