@@ -27,7 +27,7 @@ from typing import Any
 
 import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import clock
 from app.auth.actor import Actor, ActorKind
@@ -134,11 +134,15 @@ def _area_villages(session: Session, actor: Actor) -> ColumnElement[bool] | None
     return true() if path is None else DashboardDayCount.village_id.in_(select(Region.id).where(within(path)))
 
 
-def _sums(session: Session, scope: ColumnElement[bool], key: Any, level: RegionLevel | None,
-          span: tuple[date, date], moved: set[date]) -> dict[Any, DayCounts]:
+def _sums(session: Session, scope: ColumnElement[bool], by: RegionLevel | None, span: tuple[date, date],
+          moved: set[date]) -> dict[Any, DayCounts]:
+    """The rows' sums over the days, per row of the table (``by`` its level) or, without ``by``, per day."""
+    village = aliased(Region, name="row_village")
+    key: Any = {None: DashboardDayCount.day, RegionLevel.VILLAGE: DashboardDayCount.village_id,
+                RegionLevel.TOWNSHIP: village.parent_id}[by]
     query = select(key, *(func.sum(column) for column in STORED)).select_from(DashboardDayCount)
-    if level is RegionLevel.TOWNSHIP:
-        query = query.join(Region, Region.id == DashboardDayCount.village_id)
+    if by is RegionLevel.TOWNSHIP:
+        query = query.join(village, village.id == DashboardDayCount.village_id)
     query = query.where(scope, DashboardDayCount.day.between(*span))
     if moved:
         query = query.where(DashboardDayCount.day.not_in(moved))
@@ -163,11 +167,10 @@ def read(session: Session, actor: Actor, level: RegionLevel, period: DayRange, w
                     moved_days(session, row.watermark))
         if calendar_snapshot(calendar, kept.through) != row.calendar:
             return None
-        by_row = Region.parent_id if level is RegionLevel.TOWNSHIP else DashboardDayCount.village_id
         if span := kept.span(period):
-            kept.by_row = _sums(session, scope, by_row, level, span, kept.moved)
+            kept.by_row = _sums(session, scope, level, span, kept.moved)
         if span := kept.span(weeks):
-            kept.by_day = _sums(session, scope, DashboardDayCount.day, None, span, kept.moved)
+            kept.by_day = _sums(session, scope, None, span, kept.moved)
         # The rows and the watermark are written in one transaction but read here in several statements: a
         # roll-up committed in between would mix two watermarks, so read again.
         if session.scalar(select(DashboardRollup.watermark).where(DashboardRollup.id == STATE_ID)) == row.watermark:
