@@ -54,11 +54,13 @@ def _prepare_sqlite(engine: Engine, url: str) -> None:
 
 @lru_cache
 def engine_for(url: str) -> Engine:
+    # A failed statement's parameters (names, phones, message texts) stay out of its error text, and so out
+    # of every log line and traceback that quotes it; the log's redaction is the second line of defence.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         _prepare_sqlite(engine, url)
         return engine
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, hide_parameters=True)
     _ping_when_idle(engine)
     return engine
 

@@ -414,3 +414,15 @@ def test_serve_with_several_workers_starts_their_counts_afresh(tmp_path: Path,
     fresh = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     assert fresh.is_dir() and fresh != tmp_path and list(fresh.iterdir()) == []
     fresh.rmdir()
+
+
+def test_a_failed_statement_does_not_quote_its_parameters(db: Session) -> None:
+    """Personal data bound to a statement that fails never reaches its error text (and so no log line)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db import get_engine
+
+    with get_engine().connect() as connection, pytest.raises(DBAPIError) as raised:
+        connection.execute(text("SELECT * FROM no_such_table WHERE name = :name"), {"name": "李秀英13800138000"})
+    assert "no_such_table" in str(raised.value)
+    assert "李秀英" not in str(raised.value) and "13800138000" not in str(raised.value)
