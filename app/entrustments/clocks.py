@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from app import clock
 from app.calendar.service import WorkCalendar
@@ -105,17 +105,44 @@ class RunningClock:
         return LABELS[self.name]
 
 
-def running(case: Entrustment) -> list[RunningClock]:
-    """The clocks running on ``case`` now, the main one first: acceptance before acceptance, the
-    time limit and the progress report while it is handled; none while paused or closed."""
-    if case.status is EntrustmentStatus.SUBMITTED and case.acceptance_due_on is not None:
-        return [RunningClock(Running.ACCEPTANCE, case.acceptance_due_on, case.matter.acceptance_days)]
-    clocks: list[RunningClock] = []
+class Deadlines(Protocol):
+    """What says whether a clock runs: a case, or a row read for a ledger."""
+
+    @property
+    def status(self) -> EntrustmentStatus: ...
+    @property
+    def acceptance_due_on(self) -> date | None: ...
+    @property
+    def due_on(self) -> date | None: ...
+    @property
+    def progress_due_on(self) -> date | None: ...
+
+
+def _runs(case: Deadlines) -> tuple[date | None, date | None, date | None]:
+    """The deadlines running now, as (acceptance, time limit, progress report): acceptance before acceptance,
+    the time limit and the progress report while it is handled; none while paused or closed."""
+    if case.status is EntrustmentStatus.SUBMITTED:
+        return case.acceptance_due_on, None, None
     if case.status in HANDLING:
-        if case.due_on is not None:
-            clocks.append(RunningClock(Running.PROCESSING, case.due_on, case.time_limit_days))
-        if case.progress_due_on is not None:
-            clocks.append(RunningClock(Running.PROGRESS, case.progress_due_on, case.matter.progress_interval_days))
+        return None, case.due_on, case.progress_due_on
+    return None, None, None
+
+
+def any_running(case: Deadlines) -> bool:
+    """Whether ``running(case)`` would name a clock, from the deadlines alone."""
+    return any(due is not None for due in _runs(case))
+
+
+def running(case: Entrustment) -> list[RunningClock]:
+    """The clocks running on ``case`` now, the main one first (``_runs``)."""
+    acceptance, limit, progress = _runs(case)
+    clocks: list[RunningClock] = []
+    if acceptance is not None:
+        clocks.append(RunningClock(Running.ACCEPTANCE, acceptance, case.matter.acceptance_days))
+    if limit is not None:
+        clocks.append(RunningClock(Running.PROCESSING, limit, case.time_limit_days))
+    if progress is not None:
+        clocks.append(RunningClock(Running.PROGRESS, progress, case.matter.progress_interval_days))
     return clocks
 
 

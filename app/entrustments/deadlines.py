@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -28,9 +28,15 @@ _PROGRESS_FROM = frozenset(a.value for a in Action if rule_for(a).clock in (Cloc
                                                                                 Clock.RESET_PROGRESS))
 
 
-def provisional(case: Entrustment) -> bool:
-    """A deadline the case is running against was counted through holidays computed, not published."""
-    return case.calendar_fallback and bool(clocks.running(case))
+class Flagged(clocks.Deadlines, Protocol):
+    @property
+    def calendar_fallback(self) -> bool: ...
+
+
+def provisional(case: Flagged) -> bool:
+    """A deadline the case is running against was counted through holidays computed, not published (a case,
+    or a ledger's row of one)."""
+    return case.calendar_fallback and clocks.any_running(case)
 
 
 def _progress_start(session: Session, case: Entrustment) -> datetime:

@@ -6,7 +6,8 @@ import re
 from datetime import date, datetime
 
 from app.clock import CHINA, local_date
-from app.entrustments.workflow import HANDLING, OPEN
+from app.entrustments import deadlines
+from app.entrustments.workflow import OPEN
 from app.ledgers.repository import LedgerRecord
 from app.models import EntrustmentStatus, RectificationStatus
 
@@ -80,16 +81,6 @@ def _overdue(case: LedgerRecord, today: date) -> str | None:
     return "超期办结" if finished and local_date(finished) > case.due_on else None
 
 
-def _provisional(case: LedgerRecord) -> bool:
-    """``deadlines.provisional`` on the row's columns (a running clock counted through computed holidays),
-    so that the ledger needs no case object per row."""
-    if not case.calendar_fallback:
-        return False
-    if case.status is EntrustmentStatus.SUBMITTED:
-        return case.acceptance_due_on is not None
-    return case.status in HANDLING and (case.due_on is not None or case.progress_due_on is not None)
-
-
 def remarks(record: LedgerRecord, today: date) -> str:
     """What a reader of the ledger needs beyond the columns, most urgent first."""
     case = record
@@ -102,7 +93,7 @@ def remarks(record: LedgerRecord, today: date) -> str:
         notes.append(_RECTIFICATION[record.rectification])
     if case.status is EntrustmentStatus.ARCHIVED and not record.rated:
         notes.append("未评价")
-    if _provisional(case):
+    if deadlines.provisional(case):
         notes.append("期限暂定")
     return "；".join(note for note in notes if note)
 
