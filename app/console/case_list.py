@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from app import audit
 from app.auth.actor import Actor
 from app.auth.scope import entrustment_scope, entrustments_within, region_scope
-from app.console.figures import overdue
+from app.console.figures import BAD, SATISFIED, overdue
 from app.entrustments import service
 from app.entrustments.cursor import Cursor
 from app.entrustments.workflow import OPEN
@@ -28,6 +28,7 @@ from app.models import (
     Channel,
     Entrustment,
     EntrustmentStatus,
+    Evaluation,
     Helper,
     Matter,
     Region,
@@ -51,6 +52,8 @@ class Filters:
     period: Period = Period()  # the days the cases were entrusted on
     helper_id: int | None = None
     channel: Channel | None = None
+    completed: Period = Period()  # the days the cases were completed on
+    rating: str | None = None  # a key of RATING_CHOICES: the rating of a completed case
 
     def as_query(self) -> dict[str, str]:
         """The filters as the page's query string has them, to carry them from page to page."""
@@ -59,11 +62,18 @@ class Filters:
                   "from": self.period.first.isoformat() if self.period.first else None,
                   "to": self.period.last.isoformat() if self.period.last else None,
                   "helper": str(self.helper_id) if self.helper_id is not None else None,
-                  "channel": self.channel and self.channel.value}
+                  "channel": self.channel and self.channel.value,
+                  "done_from": self.completed.first.isoformat() if self.completed.first else None,
+                  "done_to": self.completed.last.isoformat() if self.completed.last else None,
+                  "rating": self.rating}
         return {key: value for key, value in values.items() if value}
 
 
 STATUS_CHOICES = (OPEN_STATUSES, *(status.value for status in EntrustmentStatus))
+# What the dashboard and the weekly check count of the cases completed in a period, each a filter here, so
+# that a figure's link lists the cases behind it.
+RATING_CHOICES = {"satisfied": "满意（非常满意、满意、基本满意）", "bad": "差评（不满意、非常不满意）",
+                  "unrated": "未评价"}
 
 
 def _choice(value: str, field: str, allowed: Sequence[str], message: str) -> str | None:
@@ -98,6 +108,7 @@ def parse_filters(query: Mapping[str, str]) -> Filters:
     overdue_only = text("overdue")
     if overdue_only not in ("", "0", "1"):
         raise InvalidInput("overdue", "“只看超期”只能勾选或不勾选。")
+    rating = _choice(text("rating"), "rating", list(RATING_CHOICES), "没有这种评价，请在下拉框中选择。")
     area = text("area")
     if len(area) > 12:
         raise InvalidInput("area", REGION_NOT_FOUND)
@@ -105,7 +116,15 @@ def parse_filters(query: Mapping[str, str]) -> Filters:
                    category=AssistanceCategory(category) if category else None, overdue=overdue_only == "1",
                    period=Period(_day(text("from"), "from"), _day(text("to"), "to")),
                    helper_id=audit.as_id(helper) if helper else None,
-                   channel=Channel(channel) if channel else None)
+                   channel=Channel(channel) if channel else None,
+                   completed=_completed(_day(text("done_from"), "done_from"), _day(text("done_to"), "done_to")),
+                   rating=rating)
+
+
+def _completed(first: date | None, last: date | None) -> Period:
+    if first and last and first > last:
+        raise InvalidInput("done_to", f"办结日期的起始 {first} 晚于截止 {last}，请重新选择。")
+    return Period(first, last)
 
 
 # Personal data the list does not show, kept out of its rows (and unread: no decrypting fifty phone numbers).
@@ -164,7 +183,22 @@ def conditions(session: Session, actor: Actor, filters: Filters, today: date) ->
         clauses.append(Entrustment.helper_id == _helper_in_area(session, actor, filters.helper_id))
     if filters.channel is not None:
         clauses.append(Entrustment.channel == filters.channel)
+    if filters.completed.starts is not None:
+        clauses.append(Entrustment.completed_at >= filters.completed.starts)
+    if filters.completed.ends is not None:
+        clauses.append(Entrustment.completed_at < filters.completed.ends)
+    if filters.rating is not None:
+        clauses.append(_rated(filters.rating))
     return clauses
+
+
+def _rated(rating: str) -> ColumnElement[bool]:
+    """The completed cases with that rating (or none yet), as the dashboard counts them."""
+    if rating == "unrated":
+        return and_(Entrustment.completed_at.is_not(None),
+                    ~exists().where(Evaluation.entrustment_id == Entrustment.id))
+    levels = SATISFIED if rating == "satisfied" else BAD
+    return exists().where(Evaluation.entrustment_id == Entrustment.id, Evaluation.level.in_(levels))
 
 
 def page(session: Session, actor: Actor, filters: Filters, *, after: str | None = None, today: date,

@@ -124,6 +124,7 @@ def cases(request: Request, session: SessionDep, user: ConsoleUserDep) -> Respon
     return render(request, "console/cases.html", status=422 if errors else 200, title="案件", nav="cases",
                   page=page, filters=filters, values=query, errors=errors, after=after,
                   choices=case_list.choices(session, user.actor), statuses=STATUS_CHOICES,
+                  ratings=case_list.RATING_CHOICES,
                   categories=[c.value for c in AssistanceCategory], channel_labels=CHANNEL_LABELS,
                   clock_of=_clock_words, today=clock.today())
 

@@ -34,9 +34,12 @@ def cases_link(code: str, **filters: str) -> str:
 
 def _week_links(code: str, monday: date) -> dict[str, str]:
     sunday = monday + timedelta(days=6)
+    completed = {"done_from": monday.isoformat(), "done_to": sunday.isoformat()}
     return {"new": cases_link(code, **{"from": monday.isoformat(), "to": sunday.isoformat()}),
             "open": cases_link(code, status="open"), "overdue": cases_link(code, overdue="1"),
-            "rated": cases_link(code, status="evaluated")}
+            "satisfied": cases_link(code, **completed, rating="satisfied"),
+            "bad": cases_link(code, **completed, rating="bad"),
+            "unrated": cases_link(code, **completed, rating="unrated")}
 
 
 def _township_page(request: Request, session: SessionDep, user: ConsoleUser, monday: date, *, status: int = 200,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.actor import Actor
-from app.console import case_list
+from app.console import case_list, figures
 from app.console.case_list import Filters
 from app.errors import InvalidInput, NotFound
 from app.ledgers.period import Period
@@ -23,6 +23,7 @@ from app.models import (
     Entrustment,
     EntrustmentStatus,
     Helper,
+    RatingLevel,
     Region,
     Role,
 )
@@ -164,7 +165,8 @@ def test_a_cursor_that_is_not_one_is_refused_in_chinese(db: Session, world: Worl
 @pytest.mark.parametrize(("query", "field"), [
     ({"status": "lost"}, "status"), ({"category": "救济"}, "category"), ({"channel": "fax"}, "channel"),
     ({"helper": "wang"}, "helper"), ({"from": "2026-13-01"}, "from"), ({"overdue": "yes"}, "overdue"),
-    ({"from": "2026-11-10", "to": "2026-11-01"}, "period"),
+    ({"from": "2026-11-10", "to": "2026-11-01"}, "period"), ({"rating": "good"}, "rating"),
+    ({"done_from": "2026-11-31"}, "done_from"), ({"done_from": "2026-11-10", "done_to": "2026-11-01"}, "done_to"),
 ])
 def test_a_filter_that_is_no_choice_of_the_form_is_refused_in_chinese(query: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
@@ -174,7 +176,8 @@ def test_a_filter_that_is_no_choice_of_the_form_is_refused_in_chinese(query: dic
 
 def test_filters_survive_the_round_trip_through_the_query_string(world: World) -> None:
     filters = Filters(area="500231001001", status="open", category=AssistanceCategory.MEDICAL, overdue=True,
-                      period=Period(date(2026, 11, 1), date(2026, 11, 30)), helper_id=7, channel=Channel.PHONE)
+                      period=Period(date(2026, 11, 1), date(2026, 11, 30)), helper_id=7, channel=Channel.PHONE,
+                      completed=Period(date(2026, 11, 9), date(2026, 11, 15)), rating="bad")
     assert case_list.parse_filters(filters.as_query()) == filters
     assert case_list.parse_filters({}) == Filters()
 
@@ -193,3 +196,58 @@ def test_a_case_by_number_only_within_the_area(db: Session, world: World) -> Non
         case_list.case_by_number(db, world.guixi(), other.number or "")
     assert refused.value.status == 404
     assert (refused.value.extra["object_type"], refused.value.extra["object_id"]) == ("entrustment", other.id)
+
+
+def test_completion_days_and_rating_list_the_cases_behind_a_weeks_rating_figures(
+    db: Session, at: Callable[[str], None]
+) -> None:
+    """The weekly check's 满意, 差评 and 未评价 link here: the list holds exactly the cases the figure counts (the
+    dashboard's, for the cases completed in the week), not every rated case of the village."""
+    tree = create_tree(db)
+    create_helper(db, tree["guibei"], "王芳")
+    book = Casebook(db, at, create_matter(db, time_limit_days=5))
+    guibei = tree["guibei"]
+    week = Period(date(2026, 11, 9), date(2026, 11, 15))
+    cases = {
+        "pleased": book.done(guibei, "2026-11-09T09:00", "2026-11-09T10:00", "2026-11-10T10:00",
+                             RatingLevel.SATISFIED),
+        "upset": book.done(guibei, "2026-11-09T09:00", "2026-11-09T10:00", "2026-11-15T23:00",
+                           RatingLevel.DISSATISFIED, "2026-11-18T09:00"),
+        "silent": book.done(guibei, "2026-11-10T09:00", "2026-11-10T10:00", "2026-11-12T10:00"),
+        # Completed the week before, rated within the week: not the week's rating.
+        "earlier": book.done(guibei, "2026-11-02T09:00", "2026-11-02T10:00", "2026-11-08T23:30",
+                             RatingLevel.VERY_DISSATISFIED, "2026-11-10T09:00"),
+        # Completed the week after.
+        "later": book.done(guibei, "2026-11-16T09:00", "2026-11-16T10:00", "2026-11-16T11:00", RatingLevel.SATISFIED),
+        "open": book.submit(guibei, "2026-11-11T09:00"),
+    }
+    at("2026-11-20T10:00")
+    actor = staff_actor(Role.TOWNSHIP_STAFF, tree["guixi"])
+
+    def listed(rating: str) -> set[str]:
+        found = case_list.page(db, actor, Filters(area=guibei.code, completed=week, rating=rating), today=TODAY)
+        return {case.number or "" for case in found.cases}
+
+    def named(*names: str) -> set[str]:
+        return {cases[name].number or "" for name in names}
+
+    assert listed("satisfied") == named("pleased")
+    assert listed("bad") == named("upset")
+    assert listed("unrated") == named("silent")
+    row = next(t for t in figures.dashboard(db, actor, week, TODAY).rows if t.region_id == guibei.id)
+    assert (row.satisfied, row.bad, row.unrated) == (1, 1, 1)
+    every_bad = case_list.page(db, actor, Filters(area=guibei.code, rating="bad"), today=TODAY).cases
+    assert {case.number for case in every_bad} == named("upset", "earlier")
+
+
+def test_the_weekly_checks_rating_links_ask_for_the_weeks_completions() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from app.console.supervision_pages import _week_links
+
+    monday = date(2026, 11, 9)
+    links = _week_links("500231001001", monday)
+    for rating in ("satisfied", "bad", "unrated"):
+        query = dict(parse_qsl(urlsplit(links[rating]).query))
+        assert case_list.parse_filters(query) == Filters(area="500231001001", rating=rating,
+                                                         completed=Period(monday, date(2026, 11, 15)))
