@@ -240,11 +240,26 @@ def _facts(session: Session, actor: Actor, scope: ColumnElement[bool], by: Group
 # ---- what stands now -----------------------------------------------------------------------------------
 
 
-def _now_counts(session: Session, scope: ColumnElement[bool], by: Grouping, today: date,
+def _now_counts(session: Session, scope: ColumnElement[bool], level: RegionLevel, today: date,
                 tallies: Mapping[int, Tally]) -> None:
-    query = by.select(func.count(), count_if(overdue(today))).where(scope, Entrustment.status.in_(OPEN))
-    for key, open_count, overdue_count in session.execute(query):
-        tallies[key].open, tallies[key].overdue = open_count, int(overdue_count)
+    """Open and overdue cases (``overdue``), counted per village and status: a county's open cases are tens of
+    thousands at a million cases, and grouping them by the columns of their index alone is the cheapest read."""
+    query = (select(Entrustment.village_id, Entrustment.status, func.count(),
+                    count_if(Entrustment.acceptance_due_on < today), count_if(Entrustment.due_on < today))
+             .where(scope, Entrustment.status.in_(OPEN)).group_by(Entrustment.village_id, Entrustment.status))
+    counts = session.execute(query).all()
+    township: dict[int, int] = {}
+    if level is RegionLevel.TOWNSHIP:
+        parents = session.execute(select(Region.id, Region.parent_id)
+                                  .where(Region.id.in_({village for village, *_ in counts})))
+        township = {village: parent for village, parent in parents if parent is not None}
+    for village, status, count, late_acceptance, late in counts:
+        tally = tallies[village if level is RegionLevel.VILLAGE else township[village]]
+        tally.open += count
+        if status is EntrustmentStatus.SUBMITTED:
+            tally.overdue += int(late_acceptance)
+        elif status in HANDLING:
+            tally.overdue += int(late)
 
 
 def _open_rectifications(session: Session, scope: ColumnElement[bool], by: Grouping, period: Period, today: date,
@@ -333,7 +348,7 @@ def dashboard(session: Session, actor: Actor, period: Period | None = None, toda
         tallies[key].count(counts)
         for channel, count in counts.submitted.items():
             channels[channel] += count
-    _now_counts(session, scope, by, today, tallies)
+    _now_counts(session, scope, level, today, tallies)
     _open_rectifications(session, scope, by, period, today, tallies)
     without = _without_helper(session, actor, level, tallies)
     total = Tally(area.id if area else None, area.name if area else "全部地区", area.code if area else None)
