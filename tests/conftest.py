@@ -6,13 +6,16 @@ every session the code under test opens in this process (``app.db.unit_of_work``
 pages' request sessions, the callback, an in-process worker pass, the CLI's ``main``) join it, and their
 commits only release savepoints. Tests marked ``committed`` really commit, and every table is emptied
 afterwards instead: those whose data must be read by another connection — a live server
-(``tests.live.serve``), a worker process, threads writing at the same time."""
+(``tests.live.serve``), a worker process, threads writing at the same time. A module whose tests all look at the
+same costly data can build it once in a ``rolled_back_connection`` and run each test in a savepoint of it
+(tests/test_demo_story.py)."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -163,11 +166,32 @@ def db(request: pytest.FixtureRequest, database_url: str) -> Iterator[Session]:
 def _rolled_back_session(database_url: str) -> Iterator[Session]:
     """The "joining a Session into an external transaction" recipe: the outer transaction is the test's,
     every session in the process is bound to its connection and commits by releasing a savepoint."""
+    with rolled_back_connection(database_url) as connection, joined_session(connection) as session:
+        yield session
+
+
+@contextmanager
+def rolled_back_connection(database_url: str) -> Iterator[Connection]:
+    """A connection to the test database in a transaction that is rolled back at the end."""
     from app import db as app_db
 
     engine = _sqlite_rollback_engine(database_url) if database_url.startswith("sqlite") else app_db.get_engine()
     connection = engine.connect()
     outer = connection.begin()
+    try:
+        yield connection
+    finally:
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def joined_session(connection: Connection) -> Iterator[Session]:
+    """A session in ``connection``'s transaction, which every session the code under test opens meanwhile joins;
+    their commits release savepoints."""
+    from app import db as app_db
+
     factory = sessionmaker(bind=connection, expire_on_commit=False, autoflush=True,
                            join_transaction_mode="create_savepoint")
     session = factory()
@@ -177,9 +201,6 @@ def _rolled_back_session(database_url: str) -> Iterator[Session]:
             yield session
     finally:
         session.close()
-        if outer.is_active:
-            outer.rollback()
-        connection.close()
 
 
 def _committed_session(database_url: str) -> Iterator[Session]:
