@@ -85,11 +85,15 @@ def test_the_api_shows_each_cases_messages_and_a_townships_failures(db: Session,
     assert elsewhere.json() == []
 
 
+# The command reads the settings: the test environment's (``database_url``), whichever tests ran before.
+@pytest.mark.usefixtures("database_url")
 def test_templates_check_passes_for_the_demo_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["templates", "check", str(DEMO_CATALOG)]) == 0
     assert "完整" in capsys.readouterr().out
 
 
+# The command reads the settings: the test environment's (``database_url``), whichever tests ran before.
+@pytest.mark.usefixtures("database_url")
 def test_templates_check_names_kinds_without_a_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = DEMO_CATALOG.read_text(encoding="utf-8").replace('template_id = "demo_weekly_digest"', 'template_id = ""')
     partial = tmp_path / "templates.toml"
@@ -98,6 +102,8 @@ def test_templates_check_names_kinds_without_a_template(tmp_path: Path, capsys: 
     assert "缺少模板：weekly_digest" in capsys.readouterr().out
 
 
+# The command reads the settings: the test environment's (``database_url``), whichever tests ran before.
+@pytest.mark.usefixtures("database_url")
 def test_templates_check_reports_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "templates.toml"
     broken.write_text('[kinds.helper_new_case]\ntitle = "x"\n'
