@@ -245,6 +245,23 @@ def _empty_every_table(engine: Engine, base: Any) -> None:
             time.sleep(0.5 * attempt)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def production_password_hasher() -> Iterator[Any]:
+    """Console passwords are hashed and checked at argon2id's lowest cost in the tests: the app's own cost,
+    argon2-cffi's recommended one, takes about 0.3 s of CPU per hash or check, and the console's tests sign in
+    hundreds of times. The app's own hasher is given to the test that checks its cost
+    (tests/console/test_sign_in_cli.py)."""
+    from argon2 import PasswordHasher
+
+    from app.staff import passwords
+
+    production, dummy = passwords._HASHER, passwords._DUMMY_HASH
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._HASHER.hash("bangban-console-no-such-member")  # costs what a real check does
+    yield production
+    passwords._HASHER, passwords._DUMMY_HASH = production, dummy
+
+
 @pytest.fixture(autouse=True)
 def _reset_clock() -> Iterator[None]:
     from app import clock

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,6 +74,12 @@ def test_staff_password_reads_standard_input_and_stores_only_an_argon2_hash(
     assert GOOD not in member.password_hash
     assert passwords.verify(member.password_hash, GOOD) and not passwords.verify(member.password_hash, GOOD + "x")
     assert db.scalar(select(AuditEntry.action).where(AuditEntry.object_id == member.id)) == "set_password"
+
+
+def test_passwords_are_hashed_at_argon2s_recommended_cost(production_password_hasher: PasswordHasher) -> None:
+    stored = production_password_hasher.hash(GOOD)
+    assert stored.startswith("$argon2id$") and not PasswordHasher().check_needs_rehash(stored)
+    assert production_password_hasher.verify(stored, GOOD)
 
 
 @pytest.mark.parametrize(("typed", "said"), [
