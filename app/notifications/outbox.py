@@ -8,8 +8,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -68,25 +67,17 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Add one notification unless one with the same dedupe key exists; returns the new row.
 
-    Two workers sweeping at once may both decide to write the same reminder: the unique dedupe key
-    lets one insert win, and the other's savepoint rolls back alone, leaving its sweep going."""
-    existing = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-    if existing is not None:
-        return None
-    message = OutboxMessage(
-        kind=kind.value,
-        dedupe_key=dedupe_key,
-        recipient_kind=recipient_kind,
-        recipient_id=recipient_id,
-        recipient_openid=recipient_openid,
-        entrustment_id=entrustment_id,
-        payload=payload,
-        status=OutboxStatus.PENDING,
-        next_attempt_at=clock.now(),
+    One statement either way (``INSERT … ON CONFLICT DO NOTHING RETURNING``): two workers sweeping at once may
+    both decide to write the same reminder, and the unique dedupe key lets one insert win while the other's
+    does nothing, without an error to roll back."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .values(kind=kind.value, dedupe_key=dedupe_key, recipient_kind=recipient_kind, recipient_id=recipient_id,
+                recipient_openid=recipient_openid, entrustment_id=entrustment_id, payload=payload,
+                status=OutboxStatus.PENDING, next_attempt_at=clock.now())
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+        .returning(OutboxMessage)
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None
-    return message
+    return session.scalar(statement)
