@@ -133,6 +133,65 @@ def running(cmd: Sequence[str], *, port: int, env: dict[str, str] | None = None,
         out.close()
 
 
+class CpuMeter:
+    """CPU seconds spent meanwhile by the server (its process group), PostgreSQL's processes and wrk, read from
+    ``/proc`` twice a second so that a process ending meanwhile keeps what it spent."""
+
+    _TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_group: int) -> None:
+        self.group = server_group
+        self.start: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = False
+
+    def _read(self) -> dict[int, tuple[str, float]]:
+        seen: dict[int, tuple[str, float]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            except OSError:
+                continue
+            if int(fields[2]) == self.group:
+                name = "server"
+            elif "postgres" in command:
+                name = "PostgreSQL"
+            elif os.path.basename(command) == "wrk":
+                name = "wrk"
+            else:
+                continue
+            seen[int(entry)] = (name, (int(fields[11]) + int(fields[12])) / self._TICK)
+        return seen
+
+    def _watch(self) -> None:
+        while not self._stop:
+            self.last.update(self._read())
+            time.sleep(0.5)
+
+    @contextlib.contextmanager
+    def measuring(self) -> Iterator[CpuMeter]:
+        import threading
+
+        self.start = self._read()
+        watcher = threading.Thread(target=self._watch, daemon=True)
+        watcher.start()
+        try:
+            yield self
+        finally:
+            self._stop = True
+            watcher.join()
+            self.last.update(self._read())
+
+    def spent(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for pid, (name, cpu) in self.last.items():
+            totals[name] = totals.get(name, 0.0) + cpu - self.start.get(pid, (name, 0.0))[1]
+        return totals
+
+
 # -- WeChat's side ------------------------------------------------------------------------------------
 
 def _sign(*parts: str) -> str:

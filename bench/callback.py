@@ -45,6 +45,7 @@ from _support import (  # noqa: E402
     TOKEN,
     VENV_BIN,
     WORK,
+    CpuMeter,
     Load,
     WeChatSide,
     bangban,
@@ -102,13 +103,19 @@ def baseline_env() -> dict[str, str]:
 
 def measure(name: str, cmd: list[str], env: dict[str, str], port: int, args: argparse.Namespace,
             msg_base: int, cwd: Path = ROOT, paced: Sequence[float] = ()) -> tuple[Load, list[Load]]:
-    """The load as fast as the server answers; then, on the same server, each of the ``paced`` rates."""
+    """The load as fast as the server answers (and where the machine's CPU went meanwhile); then, on the same
+    server, each of the ``paced`` rates."""
     warm = prepare_file(f"{name}-warm", 4000, msg_base)
     load_file = prepare_file(name, args.messages, msg_base + 10_000_000)
-    with running(cmd, port=port, env=env, cwd=cwd, log=WORK / f"{name}.log"):
+    with running(cmd, port=port, env=env, cwd=cwd, log=WORK / f"{name}.log") as server:
         warm_up(port, warm)
         wrk(port, warm, connections=args.connections, seconds=5, timeout=30)
-        flat_out = wrk(port, load_file, connections=args.connections, seconds=args.seconds)
+        with CpuMeter(server.pid).measuring() as meter:
+            flat_out = wrk(port, load_file, connections=args.connections, seconds=args.seconds)
+        spent = meter.spent()
+        print(f"  {name}: CPU a message " + ", ".join(
+            f"{who} {spent.get(who, 0.0) / max(flat_out.requests, 1) * 1000:.2f} ms"
+            for who in ("server", "PostgreSQL", "wrk")))
         at_rates = []
         for n, rate in enumerate(paced):
             first = msg_base + 20_000_000 + n * 1_000_000
