@@ -228,6 +228,31 @@ def test_another_openid_scans_a_helper_binding_code_and_is_bound(
     db.commit()
 
 
+
+def test_what_is_opened_and_sent_while_a_switch_is_under_way_goes_as_the_new_person(
+        page: Page, demo: Demo, db: Session) -> None:
+    """The tester switches and at once opens the codes to scan: the switch's answer, arriving after, must not
+    close them, and the scan goes as the person switched to, not the one before."""
+    open_phone(page, demo, RESIDENT)
+    held: list[Any] = []
+    page.route("**/switch", lambda route: held.append(route))  # the switch's answer is held back
+
+    page.fill("#openid", "o-switching-01")
+    page.click("#switch")
+    page.click("#scan")
+    expect(page.locator("#codes button.code", has_text="桂北社区公示牌")).to_be_visible()
+    page.locator("#codes button.code", has_text="桂北社区公示牌").click()
+    page.wait_for_timeout(300)
+    assert held, "the phone asked to switch"
+    held[0].continue_()
+
+    expect(theirs(page).last).to_contain_text("桂北社区")
+    db.expire_all()
+    scans = db.scalars(select(InboundMessage.openid).where(InboundMessage.msg_type.like("event:%"))
+                       .where(InboundMessage.openid.in_([RESIDENT, "o-switching-01"]))).all()
+    assert "o-switching-01" in scans and RESIDENT not in scans
+
+
 def test_someone_not_following_who_scans_a_poster_follows_with_its_scene(
         page: Page, demo: Demo, db: Session) -> None:
     httpx.post(f"{demo.url}/sandbox/_sandbox/followers", json={"openid": "o-newcomer-01", "following": False},

@@ -110,22 +110,27 @@
     document.getElementById('try').textContent = hint ? '可以试试：' + hint : '';
   }
 
+  // A switch under way: whatever is sent meanwhile waits for it, so it goes as the new person, and what the
+  // tester opens meanwhile (the codes to scan, a menu) stays open.
+  var switching = Promise.resolve();
+
   function become(id) {
     say('');
-    return call('POST', '/switch', {openid: id}).then(function (data) {
+    close();
+    closeCodes();
+    closeMenus();
+    switching = call('POST', '/switch', {openid: id}).then(function (data) {
       openid = data.openid;
       last = 0;
       seen = {};
       chat.textContent = '';
-      close();
-      closeCodes();
-      closeMenus();
       var url = new URL(window.location.href);
       url.searchParams.set('as', openid);
       window.history.replaceState(null, '', url.toString());
       tryThis();
       return poll();
     }).catch(function (error) { say(error.message); });
+    return switching;
   }
 
   person.addEventListener('change', function () { become(person.value); });
@@ -147,8 +152,10 @@
 
   function send(message) {
     say('');
-    message.openid = openid;
-    return call('POST', '/send', message).then(function (data) {
+    return switching.then(function () {
+      message.openid = openid;
+      return call('POST', '/send', message);
+    }).then(function (data) {
       if (data.error) say(data.error);
       if (data.open) open(data.open, message.label || '');
       return poll();
