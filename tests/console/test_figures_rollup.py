@@ -64,6 +64,13 @@ def assert_as_live(db: Session, world: World) -> None:
                                                                                      rolled_up=False), (actor, period)
 
 
+def assert_as_live_before_and_after_rolling_up(db: Session, world: World) -> None:
+    """The change just made is counted live at first, then from the rows once the roll-up passes it."""
+    assert_as_live(db, world)
+    rollup.roll_up(db, clock.now() + rollup.MARGIN)
+    assert_as_live(db, world)
+
+
 def kept(db: Session) -> Any:
     return rollup.read(db, CLI_ACTOR, RegionLevel.TOWNSHIP, (PERIOD.first, PERIOD.last), (date(2026, 8, 31), None),
                        WorkCalendar.load(db))
@@ -99,9 +106,7 @@ def test_a_rating_given_after_the_roll_up_counts_for_the_day_the_case_was_comple
     after = figures.dashboard(db, world.guixi_staff(), PERIOD, TODAY).total
     assert (after.unrated, after.ratings[RatingLevel.SATISFIED]) == (
         before.unrated - 1, before.ratings[RatingLevel.SATISFIED] + 1)
-    assert_as_live(db, world)
-    rollup.roll_up(db, clock.now() + rollup.MARGIN)
-    assert_as_live(db, world)
+    assert_as_live_before_and_after_rolling_up(db, world)
 
 
 def test_a_rectification_closed_after_the_roll_up_leaves_the_open_ones(db: Session, world: World,
@@ -114,9 +119,7 @@ def test_a_rectification_closed_after_the_roll_up_leaves_the_open_ones(db: Sessi
                                     CloseRectificationIn(callback_note="已回访", resolution="重新办理", unfounded=True))
     board = figures.dashboard(db, world.guixi_staff(), PERIOD, TODAY).total
     assert board.rectifications == {"open": 0, "late": 1, "resolved": 1, "unfounded": 1}
-    assert_as_live(db, world)
-    rollup.roll_up(db, clock.now() + rollup.MARGIN)
-    assert_as_live(db, world)
+    assert_as_live_before_and_after_rolling_up(db, world)
 
 
 def test_an_old_case_completed_after_the_roll_up_counts_on_the_day_it_was_completed(
@@ -127,9 +130,7 @@ def test_an_old_case_completed_after_the_roll_up_counts_on_the_day_it_was_comple
     book.complete(book.accept(old, "2026-11-20T10:30"), "2026-11-20T11:00")
     book.rate(old, RatingLevel.VERY_DISSATISFIED, "2026-11-20T11:30")
     book.submit(world.tree["mingyue"], "2026-11-20T11:40")
-    assert_as_live(db, world)
-    rollup.roll_up(db, clock.now() + rollup.MARGIN)
-    assert_as_live(db, world)
+    assert_as_live_before_and_after_rolling_up(db, world)
 
 
 def test_a_case_moved_to_another_village_after_the_roll_up_is_counted_in_the_new_one(
@@ -140,9 +141,7 @@ def test_a_case_moved_to_another_village_after_the_roll_up_is_counted_in_the_new
     by_name = {row.name: row for row in figures.dashboard(db, world.guixi_staff(), PERIOD, TODAY).rows}
     live = {row.name: row for row in figures.dashboard(db, world.guixi_staff(), PERIOD, TODAY, rolled_up=False).rows}
     assert by_name["明月社区"].submitted == live["明月社区"].submitted
-    assert_as_live(db, world)
-    rollup.roll_up(db, clock.now() + rollup.MARGIN)
-    assert_as_live(db, world)
+    assert_as_live_before_and_after_rolling_up(db, world)
 
 
 def test_a_past_day_changed_in_the_calendar_counts_the_working_days_on_the_new_calendar(
